@@ -1,0 +1,13 @@
+-- Uplift spine: one row per event with its treatment group and outcome.
+-- :start_date / :end_date are bound by the driver from Kedro parameters.
+SELECT
+    e.user_id,
+    e.product_id,
+    e.session_id,
+    e.event_timestamp,
+    e.grp,
+    e.outcome
+FROM events AS e
+WHERE e.event_timestamp >= CAST(:start_date AS TIMESTAMP)
+  AND e.event_timestamp < CAST(:end_date AS TIMESTAMP)
+ORDER BY e.event_timestamp, e.session_id

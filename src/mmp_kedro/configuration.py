@@ -1,0 +1,12 @@
+"""Config-loader settings shared by ``settings.py`` and code that reads ``conf/``
+outside a Kedro session (serving, the feature-store CLI, a bare pyfunc load)."""
+
+CONFIG_LOADER_ARGS = {
+    "base_env": "base",
+    "default_run_env": "local",
+    # feature_store.yml holds the env's Feast settings: infrastructure, kept out of
+    # parameters so kedro-mlflow never logs it as MLflow params.
+    "config_patterns": {
+        "feature_store": ["feature_store*", "feature_store*/**"],
+    },
+}

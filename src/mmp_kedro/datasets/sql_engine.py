@@ -1,0 +1,82 @@
+"""A catalog entry for "where loader SQL runs": any SQLAlchemy-reachable engine.
+
+The loader is a catalog entry whose ``con`` differs per env (DuckDB over files in
+LOCAL, PostgreSQL in DEV, BigQuery in PROD), so a new engine is a catalog entry,
+not a code change. Loading it returns a :class:`SQLQueryRunner`; the SQL itself
+comes from the recipe (training) or the artifact's snapshot (batch inference), and
+its ``:name`` placeholders are always bound by the driver, never spliced.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from kedro.io import AbstractDataset, DatasetError
+
+
+class SQLQueryRunner:
+    """Runs one SELECT with bound parameters on an engine."""
+
+    def __init__(self, engine: sa.Engine, init_sql: list[str]):
+        self._engine = engine
+        self._init_sql = init_sql
+
+    @property
+    def backend(self) -> str:
+        """The engine's backend name, e.g. ``duckdb`` or ``postgresql``."""
+        return self._engine.url.get_backend_name()
+
+    def query(self, sql: str, parameters: dict[str, Any]) -> pd.DataFrame:
+        """The rows of ``sql`` with ``:name`` placeholders bound to ``parameters``."""
+        with self._engine.connect() as connection:
+            for statement in self._init_sql:
+                connection.exec_driver_sql(statement)
+            return pd.read_sql_query(sa.text(sql), connection, params=parameters)
+
+    def check_connection(self) -> None:
+        """Open and close one connection (fail fast before any training)."""
+        with self._engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+
+
+class SQLEngineDataset(AbstractDataset[None, SQLQueryRunner]):
+    """``type: mmp_kedro.datasets.SQLEngineDataset`` with ``credentials: {con: ...}``.
+
+    Args:
+        credentials: ``{con: <SQLAlchemy URL>}``, from ``credentials.yml``.
+        init_sql: statements run on each new connection, e.g. DuckDB views over
+            parquet files.
+        engine_args: extra ``sqlalchemy.create_engine`` arguments.
+        metadata: free-form metadata (ignored by Kedro).
+
+    Building the dataset never connects; ``load()`` returns a runner that connects
+    per query.
+    """
+
+    def __init__(
+        self,
+        credentials: dict[str, Any],
+        init_sql: list[str] | None = None,
+        engine_args: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ):
+        if not credentials or not credentials.get("con"):
+            raise DatasetError(
+                "SQLEngineDataset needs credentials with a 'con' SQLAlchemy URL "
+                "(set it in credentials.yml from an environment variable)"
+            )
+        self._engine = sa.create_engine(credentials["con"], **(engine_args or {}))
+        self._init_sql = list(init_sql or [])
+        self.metadata = metadata
+
+    def load(self) -> SQLQueryRunner:
+        return SQLQueryRunner(self._engine, self._init_sql)
+
+    def save(self, data: None) -> None:
+        raise DatasetError("SQLEngineDataset is read-only: it runs loader SQL")
+
+    def _describe(self) -> dict[str, Any]:
+        # Never the URL itself: it may hold a password.
+        return {"backend": self._engine.url.get_backend_name(), "init_sql": len(self._init_sql)}

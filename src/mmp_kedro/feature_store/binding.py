@@ -1,0 +1,63 @@
+"""The feature store a process predicts with, bound at run time, never pickled.
+
+The wrapped artifact holds *which* features it needs (``augmenter_config``), not
+*where* they live. Whoever loads the model binds the store of its own env:
+the Kedro hook does it for ``kedro run``, the serving app at start-up. A bare
+``mlflow.pyfunc.load_model(...)`` in another process falls back to the Kedro
+project named by ``MMP_KEDRO_PROJECT_PATH`` (default: the working directory) and
+the env named by ``KEDRO_ENV`` (default ``local``).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from feast import FeatureStore
+
+_lock = threading.Lock()
+_factory: Callable[[], FeatureStore] | None = None
+_store: FeatureStore | None = None
+
+
+class FeatureStoreNotBoundError(RuntimeError):
+    """No feature store could be bound for this process."""
+
+
+def bind_feature_store(factory: Callable[[], FeatureStore]) -> None:
+    """Bind a factory; the store is built on first use and then reused."""
+    global _factory, _store
+    with _lock:
+        _factory, _store = factory, None
+
+
+def unbind_feature_store() -> None:
+    """Forget the bound store (tests, or a process switching env)."""
+    bind_feature_store(None)  # type: ignore[arg-type]
+
+
+def get_feature_store() -> FeatureStore:
+    """The bound store, building it on first use."""
+    global _store
+    with _lock:
+        if _store is None:
+            factory = _factory or _factory_from_environment()
+            _store = factory()
+        return _store
+
+
+def _factory_from_environment() -> Callable[[], FeatureStore]:
+    from mmp_kedro.feature_store.project import feature_store_factory
+
+    project_path = Path(os.environ.get("MMP_KEDRO_PROJECT_PATH", Path.cwd()))
+    env = os.environ.get("KEDRO_ENV", "local")
+    if not (project_path / "conf").is_dir():
+        raise FeatureStoreNotBoundError(
+            f"the model needs a feature store but none is bound, and {project_path} "
+            "has no conf/ folder: set MMP_KEDRO_PROJECT_PATH to the mmp-kedro project "
+            "(and KEDRO_ENV to its env), or call "
+            "mmp_kedro.feature_store.bind_feature_store(...) before predicting"
+        )
+    return feature_store_factory(project_path, env)

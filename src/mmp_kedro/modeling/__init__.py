@@ -1,0 +1,1 @@
+"""Model-agnostic training: preprocessing, estimators, metrics and the Optuna search."""

@@ -1,0 +1,110 @@
+"""Any ``class_path`` model behind one interface per task.
+
+The recipe names a class; this module knows how each task calls it: ``fit(X, y)``
+for classification and regression, ``fit(X=..., treatment=..., y=...)`` (by keyword,
+as causalml 0.18 asks) for uplift, ``fit(X)`` for clustering; and how each task
+turns predictions into output columns.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mmp_kedro.recipe.loader import import_model_class
+
+#: Output columns per task, in order.
+PREDICTION_COLUMNS: dict[str, list[str]] = {
+    "classification": ["prediction", "probability"],
+    "regression": ["prediction"],
+    "causal": ["uplift_score"],
+    "clustering": ["cluster"],
+}
+
+
+@dataclass
+class Labels:
+    """What a model learns from besides the features."""
+
+    target: pd.Series | None = None
+    treatment: np.ndarray | None = None
+
+
+def treatment_indicator(values: pd.Series, treatment_value: Any) -> np.ndarray:
+    """1 where the row was treated, 0 for control (causalml's ``control_name=0``)."""
+    return (values.astype(str) == str(treatment_value)).to_numpy(dtype=int)
+
+
+@dataclass
+class TrainedModel:
+    """A fitted estimator with what its task needs to predict and report."""
+
+    estimator: Any
+    task_type: str
+    class_path: str
+    hyperparameters: dict[str, Any]
+    feature_names: list[str] = field(default_factory=list)
+    fit_seconds: float = 0.0
+
+    def predict_frame(self, features: pd.DataFrame) -> pd.DataFrame:
+        """Predictions as a DataFrame with :data:`PREDICTION_COLUMNS` of the task."""
+        X = features[self.feature_names] if self.feature_names else features  # noqa: N806
+        if self.task_type == "classification":
+            labels = self.estimator.predict(X)
+            if hasattr(self.estimator, "predict_proba"):
+                proba = np.asarray(self.estimator.predict_proba(X))
+                probability = proba[:, 1] if proba.shape[1] == 2 else proba.max(axis=1)
+            else:
+                probability = np.full(len(X), np.nan)
+            return pd.DataFrame(
+                {"prediction": np.asarray(labels).ravel(), "probability": probability},
+                index=features.index,
+            )
+        if self.task_type == "causal":
+            uplift = np.asarray(self.estimator.predict(X.to_numpy()))
+            uplift = uplift[:, 0] if uplift.ndim == 2 else uplift
+            return pd.DataFrame({"uplift_score": uplift.astype(float)}, index=features.index)
+        if self.task_type == "clustering":
+            return pd.DataFrame(
+                {"cluster": np.asarray(self.estimator.predict(X)).astype(int)},
+                index=features.index,
+            )
+        return pd.DataFrame(
+            {"prediction": np.asarray(self.estimator.predict(X), dtype=float).ravel()},
+            index=features.index,
+        )
+
+    def positive_scores(self, features: pd.DataFrame) -> np.ndarray:
+        """Class-1 probabilities (binary) or all class probabilities (multiclass)."""
+        proba = np.asarray(self.estimator.predict_proba(features[self.feature_names]))
+        return proba[:, 1] if proba.shape[1] == 2 else proba
+
+
+def fit_model(
+    class_path: str,
+    hyperparameters: dict[str, Any],
+    task_type: str,
+    features: pd.DataFrame,
+    labels: Labels,
+) -> TrainedModel:
+    """Instantiate ``class_path`` with ``hyperparameters`` and fit it for the task."""
+    estimator = import_model_class(class_path)(**hyperparameters)
+    started = time.perf_counter()
+    if task_type == "causal":
+        estimator.fit(X=features.to_numpy(), treatment=labels.treatment, y=labels.target.to_numpy())
+    elif task_type == "clustering":
+        estimator.fit(features)
+    else:
+        estimator.fit(features, labels.target)
+    return TrainedModel(
+        estimator=estimator,
+        task_type=task_type,
+        class_path=class_path,
+        hyperparameters=dict(hyperparameters),
+        feature_names=list(features.columns),
+        fit_seconds=time.perf_counter() - started,
+    )

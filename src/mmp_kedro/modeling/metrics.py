@@ -1,0 +1,115 @@
+"""Metrics per task, computed the same way while tuning and on the test split."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from causalml.metrics import auuc_score, qini_score
+from sklearn import metrics as skm
+
+from mmp_kedro.modeling.estimator import Labels, TrainedModel
+
+#: Seed of the shuffled-score baseline the uplift metrics are compared with.
+SHUFFLE_SEED = 20250101
+
+
+def evaluate(model: TrainedModel, features: pd.DataFrame, labels: Labels) -> dict[str, float]:
+    """All metrics of the model's task on ``features``/``labels``."""
+    task = model.task_type
+    if task == "classification":
+        return _classification(model, features, labels.target)
+    if task == "regression":
+        return _regression(model.predict_frame(features)["prediction"], labels.target)
+    if task == "causal":
+        scores = model.predict_frame(features)["uplift_score"].to_numpy()
+        return uplift_metrics(scores, labels.target.to_numpy(), labels.treatment)
+    clusters = model.predict_frame(features)["cluster"].to_numpy()
+    return _clustering(features, clusters)
+
+
+def uplift_metrics(
+    scores: np.ndarray, outcome: np.ndarray, treatment: np.ndarray
+) -> dict[str, float]:
+    """Normalised AUUC and Qini of ``scores`` and of the same scores shuffled.
+
+    causalml's normalised AUUC of a random ranking is not 0.5 on finite data, so the
+    honest baseline is the model's own scores in a random order.
+    """
+    shuffled = np.random.default_rng(SHUFFLE_SEED).permutation(scores)
+    frame = pd.DataFrame(
+        {"y": outcome, "w": treatment, "model": scores, "shuffled": shuffled}
+    )
+    auuc = auuc_score(frame, outcome_col="y", treatment_col="w", normalize=True)
+    qini = qini_score(frame, outcome_col="y", treatment_col="w", normalize=True)
+    treated = treatment == 1
+    observed_ate = (
+        float(outcome[treated].mean() - outcome[~treated].mean())
+        if treated.any() and (~treated).any()
+        else float("nan")
+    )
+    return {
+        "auuc": float(auuc["model"]),
+        "auuc_shuffled_baseline": float(auuc["shuffled"]),
+        "qini": float(qini["model"]),
+        "qini_shuffled_baseline": float(qini["shuffled"]),
+        "ate": float(np.mean(scores)),
+        "ate_observed": observed_ate,
+    }
+
+
+def _classification(model: TrainedModel, features: pd.DataFrame, target: pd.Series) -> dict[str, float]:
+    predicted = model.predict_frame(features)["prediction"]
+    classes = np.unique(target)
+    binary = len(classes) <= 2
+    average = "binary" if binary else "macro"
+    pos_label = classes[-1] if binary else 1
+    result = {
+        "accuracy": skm.accuracy_score(target, predicted),
+        "f1": skm.f1_score(target, predicted, average=average, pos_label=pos_label, zero_division=0),
+        "precision": skm.precision_score(
+            target, predicted, average=average, pos_label=pos_label, zero_division=0
+        ),
+        "recall": skm.recall_score(
+            target, predicted, average=average, pos_label=pos_label, zero_division=0
+        ),
+    }
+    if hasattr(model.estimator, "predict_proba"):
+        proba = np.asarray(model.estimator.predict_proba(features[model.feature_names]))
+        model_classes = list(getattr(model.estimator, "classes_", range(proba.shape[1])))
+        if len(classes) > 1:
+            result["roc_auc"] = (
+                skm.roc_auc_score(target, proba[:, 1])
+                if proba.shape[1] == 2
+                else skm.roc_auc_score(target, proba, multi_class="ovr", labels=model_classes)
+            )
+        result["log_loss"] = skm.log_loss(target, proba, labels=model_classes)
+    return {k: float(v) for k, v in result.items()}
+
+
+def _regression(predicted: pd.Series, target: pd.Series) -> dict[str, float]:
+    return {
+        "rmse": float(np.sqrt(skm.mean_squared_error(target, predicted))),
+        "mae": float(skm.mean_absolute_error(target, predicted)),
+        "r2": float(skm.r2_score(target, predicted)),
+    }
+
+
+def _clustering(features: pd.DataFrame, clusters: np.ndarray) -> dict[str, float]:
+    n_clusters = len(np.unique(clusters))
+    if n_clusters < 2 or n_clusters >= len(clusters):
+        # Undefined for one cluster: the worst value in each metric's direction.
+        return {
+            "silhouette": -1.0,
+            "calinski_harabasz": 0.0,
+            "davies_bouldin": float("inf"),
+            "n_clusters": float(n_clusters),
+        }
+    sample = min(len(features), 5000)  # silhouette is O(n^2)
+    return {
+        "silhouette": float(
+            skm.silhouette_score(features, clusters, sample_size=sample, random_state=0)
+        ),
+        "calinski_harabasz": float(skm.calinski_harabasz_score(features, clusters)),
+        "davies_bouldin": float(skm.davies_bouldin_score(features, clusters)),
+        "n_clusters": float(n_clusters),
+    }

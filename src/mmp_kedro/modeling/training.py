@@ -1,0 +1,245 @@
+"""One leakage-safe training iteration, the splits it runs on, and the Optuna search.
+
+Every fit, tuning trial or final refit, goes through :func:`fit_pipeline`: a fresh
+preprocessor is fitted on the rows the model is fitted on and only *transforms* the
+rows it is scored on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import optuna
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+
+from mmp_kedro.modeling.estimator import Labels, TrainedModel, fit_model, treatment_indicator
+from mmp_kedro.modeling.metrics import evaluate
+from mmp_kedro.modeling.preprocessing import build_preprocessor
+from mmp_kedro.recipe.schema import Recipe, SearchRange
+
+log = logging.getLogger(__name__)
+
+
+def split_labels(frame: pd.DataFrame, recipe: Recipe) -> tuple[pd.DataFrame, Labels]:
+    """Feature columns (label columns removed) and the labels of ``frame``."""
+    data = recipe.data_interface
+    labels = Labels(
+        target=frame[data.target_col].reset_index(drop=True) if data.target_col else None,
+        treatment=(
+            treatment_indicator(frame[data.treatment_col], data.treatment_value)
+            if data.treatment_col
+            else None
+        ),
+    )
+    features = frame.drop(columns=data.label_columns).reset_index(drop=True)
+    return features, labels
+
+
+def stratification_key(frame: pd.DataFrame, recipe: Recipe) -> np.ndarray | None:
+    """What splits keep balanced: the class, or treatment x outcome for uplift."""
+    data = recipe.data_interface
+    if data.task_type == "classification":
+        return frame[data.target_col].astype(str).to_numpy()
+    if data.task_type == "causal":
+        treated = treatment_indicator(frame[data.treatment_col], data.treatment_value)
+        outcome = frame[data.target_col]
+        if outcome.nunique() <= 10:
+            return np.char.add(treated.astype(str), outcome.astype(str).to_numpy())
+        return treated.astype(str)
+    return None
+
+
+def split_method(recipe: Recipe) -> str:
+    """How train/test and CV splits are drawn, for ``training_methodology``."""
+    return {
+        "classification": "stratified by target",
+        "causal": "stratified by treatment x outcome",
+    }.get(recipe.data_interface.task_type, "random")
+
+
+def holdout_split(
+    frame: pd.DataFrame, recipe: Recipe, test_ratio: float, random_state: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Train and test rows; the test rows are never seen by tuning or fitting."""
+    train, test = train_test_split(
+        frame,
+        test_size=test_ratio,
+        random_state=random_state,
+        stratify=stratification_key(frame, recipe),
+    )
+    return train.sort_index().reset_index(drop=True), test.sort_index().reset_index(drop=True)
+
+
+@dataclass
+class FittedPipeline:
+    """A preprocessor and the model fitted after it, on the same rows."""
+
+    preprocessor: BaseEstimator
+    model: TrainedModel
+
+
+def fit_pipeline(rows: pd.DataFrame, recipe: Recipe, hyperparameters: dict[str, Any]) -> FittedPipeline:
+    """Fit a fresh preprocessor and model on ``rows`` only."""
+    features, labels = split_labels(rows, recipe)
+    preprocessor = build_preprocessor(
+        recipe.preprocessor.name, recipe.preprocessor.params.model_dump()
+    ).fit(features)
+    model = fit_model(
+        recipe.model.class_path,
+        hyperparameters,
+        recipe.data_interface.task_type,
+        preprocessor.transform(features),
+        labels,
+    )
+    return FittedPipeline(preprocessor=preprocessor, model=model)
+
+
+def score_pipeline(fitted: FittedPipeline, rows: pd.DataFrame, recipe: Recipe) -> dict[str, float]:
+    """Metrics of ``fitted`` on ``rows`` (transformed, never refitted)."""
+    features, labels = split_labels(rows, recipe)
+    return evaluate(fitted.model, fitted.preprocessor.transform(features), labels)
+
+
+def cv_folds(frame: pd.DataFrame, recipe: Recipe, n_folds: int, random_state: int) -> list:
+    """(train index, validation index) pairs within the training rows."""
+    key = stratification_key(frame, recipe)
+    if key is not None and pd.Series(key).value_counts().min() >= n_folds:
+        splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=random_state)
+        return list(splitter.split(frame, key))
+    return list(KFold(n_splits=n_folds, shuffle=True, random_state=random_state).split(frame))
+
+
+def suggest(trial: optuna.Trial, name: str, space: SearchRange) -> Any:
+    """Sample one hyperparameter from its recipe range."""
+    if space.type == "categorical":
+        return trial.suggest_categorical(name, space.choices)
+    if space.type == "int":
+        step = int(space.step) if space.step else 1
+        return trial.suggest_int(
+            name, int(space.low), int(space.high), step=step, log=space.log and step == 1
+        )
+    return trial.suggest_float(
+        name, space.low, space.high, step=None if space.log else space.step, log=space.log
+    )
+
+
+def build_pruner(pruning: dict[str, Any]) -> optuna.pruners.BasePruner:
+    """The env's pruner, e.g. ``{enabled: true, algorithm: MedianPruner, ...}``."""
+    if not pruning.get("enabled", True):
+        return optuna.pruners.NopPruner()
+    algorithm = pruning.get("algorithm", "MedianPruner")
+    options = {k: v for k, v in pruning.items() if k not in {"enabled", "algorithm"}}
+    try:
+        pruner_class = getattr(optuna.pruners, algorithm)
+    except AttributeError:
+        raise ValueError(
+            f"tuning.pruning.algorithm '{algorithm}' is not an optuna.pruners class"
+        ) from None
+    return pruner_class(**options)
+
+
+def run_search(
+    train_rows: pd.DataFrame, recipe: Recipe, training: dict[str, Any], tuning: dict[str, Any]
+) -> dict[str, Any]:
+    """Optuna search over the recipe's ranges; returns the hyperparameter_optimization record.
+
+    Each trial runs ``training.cv_folds`` leakage-safe fits on the training rows and
+    reports the running mean after every fold, so the pruner stops hopeless trials
+    early. ``n_trials`` comes from the recipe, ``timeout`` and pruning from the env:
+    whichever ends first, the best trial so far wins.
+    """
+    spec = recipe.hyperparameter_tuning
+    metric, direction = recipe.tuning_metric, recipe.tuning_direction
+    random_state = int(training.get("random_state", 42))
+    folds = cv_folds(train_rows, recipe, int(training.get("cv_folds", 3)), random_state)
+    fixed = recipe.model.fixed_hyperparameters
+    fit_seconds: list[float] = []
+    fit_lock = threading.Lock()
+
+    def objective(trial: optuna.Trial) -> float:
+        params = {**fixed, **{n: suggest(trial, n, s) for n, s in recipe.model.search_space.items()}}
+        scores = []
+        for step, (fit_index, valid_index) in enumerate(folds):
+            fitted = fit_pipeline(train_rows.iloc[fit_index], recipe, params)
+            with fit_lock:
+                fit_seconds.append(fitted.model.fit_seconds)
+            scores.append(score_pipeline(fitted, train_rows.iloc[valid_index], recipe)[metric])
+            trial.report(float(np.mean(scores)), step)
+            if trial.should_prune():
+                raise optuna.TrialPruned(f"pruned after fold {step + 1}/{len(folds)}")
+        return float(np.mean(scores))
+
+    study = optuna.create_study(
+        study_name=tuning.get("study_name"),
+        storage=tuning.get("storage"),
+        load_if_exists=bool(tuning.get("study_name")),
+        direction=direction,
+        sampler=optuna.samplers.TPESampler(seed=random_state),
+        pruner=build_pruner(tuning.get("pruning") or {}),
+    )
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # _log_progress says it once
+    started = time.perf_counter()
+    study.optimize(
+        objective,
+        n_trials=spec.n_trials,
+        timeout=tuning.get("timeout_seconds"),
+        n_jobs=int(tuning.get("n_jobs", 1)),
+        callbacks=[_log_progress(metric, spec.n_trials)],
+    )
+    elapsed = time.perf_counter() - started
+    trials = study.get_trials(deepcopy=False)
+    completed = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
+    if not completed:
+        raise RuntimeError(
+            f"tuning finished no trial in {elapsed:.0f}s (timeout_seconds="
+            f"{tuning.get('timeout_seconds')}): raise the env's tuning timeout"
+        )
+    return {
+        "enabled": True,
+        "engine": "optuna",
+        "metric": metric,
+        "direction": direction,
+        "best_params": {**fixed, **study.best_params},
+        "best_score": float(study.best_value),
+        "best_trial": study.best_trial.number,
+        "total_trials": len(trials),
+        "completed_trials": len(completed),
+        "pruned_trials": sum(t.state == optuna.trial.TrialState.PRUNED for t in trials),
+        "optimization_time": round(elapsed, 3),
+        "fit_seconds_total": round(float(np.sum(fit_seconds)), 3),
+        "search_space": {n: s.model_dump(exclude_none=True) for n, s in recipe.model.search_space.items()},
+        "cv_folds": len(folds),
+        "optimization_history": [
+            {
+                "number": t.number,
+                "state": t.state.name,
+                "value": t.value,
+                "params": t.params,
+                "intermediate_values": {str(k): v for k, v in t.intermediate_values.items()},
+                "duration_seconds": t.duration.total_seconds() if t.duration else None,
+            }
+            for t in trials
+        ],
+    }
+
+
+def _log_progress(metric: str, n_trials: int):
+    def callback(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        try:
+            best = f"{study.best_value:.5f}"
+        except ValueError:
+            best = "n/a"
+        value = "pruned" if trial.value is None else f"{trial.value:.5f}"
+        log.info(
+            "trial %d/%d %s: %s=%s (best so far %s)",
+            trial.number + 1, n_trials, trial.state.name.lower(), metric, value, best,
+        )
+
+    return callback

@@ -1,0 +1,18 @@
+"""Project pipelines: one folder per modular pipeline under ``pipelines/``."""
+
+from __future__ import annotations
+
+from kedro.framework.project import find_pipelines
+from kedro.pipeline import Pipeline
+
+
+def register_pipelines() -> dict[str, Pipeline]:
+    """``train`` and ``batch_inference`` are the entry points; the others are stages.
+
+    ``kedro run`` with no ``--pipeline`` trains. Kedro loads only the requested
+    pipelines' modules, so ``train`` is absent when another one was asked for.
+    """
+    pipelines = find_pipelines(raise_errors=True)
+    if "train" in pipelines:
+        pipelines["__default__"] = pipelines["train"]
+    return pipelines

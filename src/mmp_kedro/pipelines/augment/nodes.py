@@ -1,0 +1,105 @@
+"""Augment nodes: join feature-store features onto the spine.
+
+One node serves training, batch inference and serving; ``run_mode`` picks how the
+features are read: ``batch`` is Feast's point-in-time ``get_historical_features``
+(each row gets the latest value stamped at or before its ``event_timestamp``, within
+the view's TTL), ``serving`` is ``get_online_features`` (latest materialised value).
+The store itself is bound by the process that runs the node (see
+:mod:`mmp_kedro.feature_store.binding`): the artifact never carries infrastructure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from mmp_kedro.feature_store import get_feature_store
+from mmp_kedro.pipelines.spine.nodes import as_naive_utc
+from mmp_kedro.recipe import ResolvedRecipe
+
+RUN_MODES = ("batch", "serving")
+_ROW_ID = "__mmp_spine_row__"
+
+
+def resolve_augmenter_config(recipe: ResolvedRecipe, feature_store: str) -> dict[str, Any]:
+    """The augmenter the artifact will run: the recipe's, unless the env has no store.
+
+    ``feature_store: none`` in the env's parameters makes every augmenter a
+    pass-through (the blueprint's LOCAL behaviour); the requested features are kept
+    in the snapshot so the choice is visible.
+    """
+    requested = recipe.spec.augmenter.model_dump()
+    if requested["type"] == "feature_store" and str(feature_store).lower() == "none":
+        return {"type": "pass_through", "features": [], "requested": requested,
+                "reason": "the env sets feature_store: none"}
+    return requested
+
+
+def augment_features(
+    spine: pd.DataFrame, augmenter_config: dict[str, Any], run_mode: str
+) -> pd.DataFrame:
+    """The spine with the configured features joined, row order and count unchanged."""
+    if augmenter_config["type"] == "pass_through":
+        return spine
+    if run_mode not in RUN_MODES:
+        raise ValueError(f"run_mode must be one of {RUN_MODES}, got {run_mode!r}")
+    refs = feature_refs(augmenter_config)
+    store = get_feature_store()
+    join_keys = entity_join_keys(store, augmenter_config)
+    missing = sorted(set(join_keys) - set(spine.columns))
+    if missing:
+        raise ValueError(
+            f"the spine lacks the entity key column(s) {missing} needed by the features "
+            f"{refs}; its columns are {list(spine.columns)}"
+        )
+    if run_mode == "batch":
+        features = _historical_features(store, spine, join_keys, refs)
+    else:
+        features = _online_features(store, spine, join_keys, refs)
+    names = [ref.split(":", 1)[1] for ref in refs]
+    return pd.concat(
+        [spine.reset_index(drop=True).drop(columns=names, errors="ignore"), features[names]],
+        axis=1,
+    )
+
+
+def feature_refs(augmenter_config: dict[str, Any]) -> list[str]:
+    """``namespace:feature`` references of an augmenter config."""
+    return [
+        f"{group['feature_namespace']}:{feature}"
+        for group in augmenter_config["features"]
+        for feature in group["features"]
+    ]
+
+
+def entity_join_keys(store: Any, augmenter_config: dict[str, Any]) -> list[str]:
+    """Join keys of the entities behind the configured feature views."""
+    keys: dict[str, None] = {}
+    for group in augmenter_config["features"]:
+        view = store.get_feature_view(group["feature_namespace"])
+        for column in view.entity_columns:
+            keys.setdefault(column.name, None)
+    return list(keys)
+
+
+def _historical_features(
+    store: Any, spine: pd.DataFrame, join_keys: list[str], refs: list[str]
+) -> pd.DataFrame:
+    entity_df = spine[[*join_keys, "event_timestamp"]].reset_index(drop=True)
+    entity_df["event_timestamp"] = as_naive_utc(entity_df["event_timestamp"]).dt.tz_localize(
+        "UTC"
+    )
+    entity_df[_ROW_ID] = range(len(entity_df))
+    joined = store.get_historical_features(
+        entity_df=entity_df, features=refs, full_feature_names=False
+    ).to_df()
+    # Offline stores may reorder rows: restore the spine's order exactly.
+    return joined.sort_values(_ROW_ID).reset_index(drop=True)
+
+
+def _online_features(
+    store: Any, spine: pd.DataFrame, join_keys: list[str], refs: list[str]
+) -> pd.DataFrame:
+    rows = spine[join_keys].to_dict(orient="records")
+    return store.get_online_features(features=refs, entity_rows=rows).to_df()

@@ -1,0 +1,63 @@
+"""Spine nodes: run loader SQL on the env's engine with bound context parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from mmp_kedro.datasets import SQLQueryRunner
+from mmp_kedro.recipe import ResolvedRecipe
+from mmp_kedro.sql import bind_parameter_names
+
+EVENT_TIMESTAMP = "event_timestamp"
+
+
+def run_loader_sql(
+    spine_loader: SQLQueryRunner, sql: str, parameters: dict[str, Any], source: str
+) -> pd.DataFrame:
+    """Rows of ``sql``, its ``:name`` placeholders bound from Kedro parameters.
+
+    Values are passed to the driver as parameters, so a value can never change the
+    statement (no SQL injection through ``--params``).
+    """
+    names = bind_parameter_names(sql)
+    missing = [n for n in names if parameters.get(n) is None]
+    if missing:
+        raise ValueError(
+            f"{source} needs the parameter(s) {missing}: pass them as "
+            f"`kedro run ... --params {','.join(f'{n}=<value>' for n in missing)}` or set "
+            "them in conf/<env>/parameters.yml"
+        )
+    spine = spine_loader.query(sql, {n: parameters[n] for n in names})
+    if spine.empty:
+        raise ValueError(
+            f"{source} returned no rows for {({n: parameters[n] for n in names})}"
+        )
+    return normalise_event_timestamp(spine)
+
+
+def normalise_event_timestamp(spine: pd.DataFrame) -> pd.DataFrame:
+    """``event_timestamp`` as naive UTC, whatever the engine returned.
+
+    Naive UTC is what an MLflow signature's ``datetime`` accepts, so the spine the
+    artifact is trained on and the rows it is later given have the same type.
+    """
+    if EVENT_TIMESTAMP not in spine.columns:
+        return spine
+    return spine.assign(**{EVENT_TIMESTAMP: as_naive_utc(spine[EVENT_TIMESTAMP])})
+
+
+def as_naive_utc(stamps: pd.Series) -> pd.Series:
+    """Timestamps converted to UTC (naive ones are taken as UTC), then made naive."""
+    stamps = pd.to_datetime(stamps)
+    if stamps.dt.tz is not None:
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    return stamps.astype("datetime64[us]")
+
+
+def load_training_spine(
+    spine_loader: SQLQueryRunner, recipe: ResolvedRecipe, parameters: dict[str, Any]
+) -> pd.DataFrame:
+    """The recipe's spine: its loader SQL run with the run's context parameters."""
+    return run_loader_sql(spine_loader, recipe.loader_sql, parameters, recipe.spec.loader.source_uri)

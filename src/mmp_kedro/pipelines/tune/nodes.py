@@ -1,0 +1,80 @@
+"""Tune nodes: hold out a test split, search hyperparameters, refit, evaluate."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+from mmp_kedro.modeling.estimator import TrainedModel
+from mmp_kedro.modeling.training import fit_pipeline, holdout_split, run_search, score_pipeline
+from mmp_kedro.recipe import ResolvedRecipe
+
+log = logging.getLogger(__name__)
+
+
+def split_train_test(
+    augmented: pd.DataFrame, recipe: ResolvedRecipe, training: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Train rows (tuning and the final fit) and test rows (the final score only)."""
+    return holdout_split(
+        augmented,
+        recipe.spec,
+        test_ratio=float(training["test_ratio"]),
+        random_state=int(training["random_state"]),
+    )
+
+
+def tune_hyperparameters(
+    train_set: pd.DataFrame,
+    recipe: ResolvedRecipe,
+    training: dict[str, Any],
+    tuning: dict[str, Any],
+) -> dict[str, Any]:
+    """The ``hyperparameter_optimization`` record: an Optuna search, or the fixed values."""
+    spec = recipe.spec
+    if not spec.hyperparameter_tuning.enabled:
+        return {
+            "enabled": False,
+            "engine": None,
+            "best_params": spec.model.fixed_hyperparameters,
+            "metric": spec.tuning_metric,
+            "total_trials": 0,
+            "pruned_trials": 0,
+            "fit_seconds_total": 0.0,
+        }
+    return run_search(train_set, spec, training, tuning)
+
+
+def fit_final_model(
+    train_set: pd.DataFrame, recipe: ResolvedRecipe, hyperparameter_optimization: dict[str, Any]
+) -> tuple[BaseEstimator, TrainedModel]:
+    """Preprocessor and model refitted on all train rows with the best hyperparameters."""
+    fitted = fit_pipeline(train_set, recipe.spec, hyperparameter_optimization["best_params"])
+    log.info(
+        "final %s fitted on %d train rows in %.2fs",
+        recipe.spec.model.class_name, len(train_set), fitted.model.fit_seconds,
+    )
+    return fitted.preprocessor, fitted.model
+
+
+def evaluate_on_test(
+    test_set: pd.DataFrame,
+    recipe: ResolvedRecipe,
+    preprocessor: BaseEstimator,
+    model: TrainedModel,
+    hyperparameter_optimization: dict[str, Any],
+) -> dict[str, dict[str, float]]:
+    """Test-split metrics (plus fit-time accounting) in kedro-mlflow's metrics format."""
+    from mmp_kedro.modeling.training import FittedPipeline
+
+    metrics = score_pipeline(FittedPipeline(preprocessor, model), test_set, recipe.spec)
+    metrics["model_fit_seconds_total"] = (
+        float(hyperparameter_optimization.get("fit_seconds_total", 0.0)) + model.fit_seconds
+    )
+    if hyperparameter_optimization.get("enabled"):
+        metrics["optuna_best_score"] = float(hyperparameter_optimization["best_score"])
+    log.info("test metrics: %s", {k: round(v, 4) for k, v in metrics.items()})
+    return {name: {"value": float(value), "step": 0} for name, value in metrics.items()}

@@ -1,0 +1,200 @@
+"""Load ``recipes/<name>.yaml`` and check it against the schema and the world.
+
+Everything here runs before any data is read or any MLflow run is opened, so a
+broken recipe costs nothing but an error message naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import inspect
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from mmp_kedro.recipe.schema import Recipe
+from mmp_kedro.sql import LoaderSQLError, output_columns
+
+RECIPES_DIR = "recipes"
+
+
+class RecipeError(ValueError):
+    """A recipe that cannot be trained, with a message a person can act on."""
+
+
+@dataclass(frozen=True)
+class ResolvedRecipe:
+    """A validated recipe with the texts it depends on, frozen at load time."""
+
+    name: str
+    path: str
+    spec: Recipe
+    yaml_text: str
+    loader_sql: str
+    spine_columns: tuple[str, ...]
+
+
+def load_recipe(name: str, project_path: Path) -> ResolvedRecipe:
+    """Find, parse and validate a recipe by name (or by path relative to the project)."""
+    path = _find_recipe_file(name, project_path)
+    shown = path.relative_to(project_path).as_posix() if path.is_relative_to(
+        project_path
+    ) else str(path)
+    yaml_text = path.read_text(encoding="utf-8")
+    try:
+        raw = yaml.safe_load(yaml_text)
+    except yaml.YAMLError as err:
+        raise RecipeError(f"{shown}: not valid YAML: {err}") from None
+    if not isinstance(raw, dict):
+        raise RecipeError(f"{shown}: expected a mapping of recipe sections at top level")
+    try:
+        spec = Recipe.model_validate(raw)
+    except ValidationError as err:
+        raise RecipeError(_format_validation_error(shown, err)) from None
+
+    loader_sql, spine_columns = _read_loader_sql(spec, project_path, shown)
+    _check_columns(spec, spine_columns, shown)
+    _check_model_class(spec, shown)
+    return ResolvedRecipe(
+        name=path.stem,
+        path=shown,
+        spec=spec,
+        yaml_text=yaml_text,
+        loader_sql=loader_sql,
+        spine_columns=tuple(spine_columns),
+    )
+
+
+def available_recipes(project_path: Path) -> list[str]:
+    """Recipe names under ``recipes/``."""
+    folder = project_path / RECIPES_DIR
+    return sorted(p.stem for p in folder.glob("*.y*ml")) if folder.is_dir() else []
+
+
+def import_model_class(class_path: str) -> type:
+    """Import ``package.module.Class``; raise ImportError/AttributeError as Python does."""
+    module_name, class_name = class_path.rsplit(".", 1)
+    module = importlib.import_module(module_name)
+    return getattr(module, class_name)
+
+
+def _find_recipe_file(name: str, project_path: Path) -> Path:
+    if not name or not str(name).strip():
+        raise RecipeError(
+            "no recipe given: run `kedro run --pipeline train --params recipe=<name>` "
+            f"with one of {available_recipes(project_path)}"
+        )
+    as_path = Path(name)
+    candidates = (
+        [project_path / as_path]
+        if as_path.suffix in {".yaml", ".yml"}
+        else [project_path / RECIPES_DIR / f"{name}{ext}" for ext in (".yaml", ".yml")]
+    )
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    known = available_recipes(project_path)
+    close = difflib.get_close_matches(str(name), known, n=3)
+    hint = f" Did you mean {close}?" if close else ""
+    raise RecipeError(
+        f"recipe '{name}' not found (looked for "
+        f"{', '.join(c.relative_to(project_path).as_posix() for c in candidates)}). "
+        f"Available recipes: {known}.{hint}"
+    )
+
+
+def _format_validation_error(shown: str, err: ValidationError) -> str:
+    lines = [f"{shown}: invalid recipe ({err.error_count()} problem(s))"]
+    for problem in err.errors():
+        location = ".".join(str(part) for part in problem["loc"]) or "<top level>"
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        if problem["type"] == "extra_forbidden":
+            message = "unknown field (check its spelling and section)"
+        elif problem["type"] == "missing":
+            message = "required field is missing"
+        elif problem["type"] == "literal_error":
+            message = f"{message}, got {problem.get('input')!r}"
+        lines.append(f"  - {location}: {message}")
+    return "\n".join(lines)
+
+
+def _read_loader_sql(spec: Recipe, project_path: Path, shown: str) -> tuple[str, list[str]]:
+    sql_path = project_path / spec.loader.source_uri
+    if not sql_path.is_file():
+        raise RecipeError(
+            f"{shown}: loader.source_uri '{spec.loader.source_uri}' is not a file "
+            f"(expected a SQL file relative to the project root, e.g. "
+            f"recipes/sql/loaders/<name>.sql)"
+        )
+    sql = sql_path.read_text(encoding="utf-8")
+    try:
+        columns = output_columns(sql, source=spec.loader.source_uri)
+    except LoaderSQLError as err:
+        raise RecipeError(f"{shown}: loader.source_uri: {err}") from None
+    return sql, columns
+
+
+def _check_columns(spec: Recipe, spine_columns: list[str], shown: str) -> None:
+    data = spec.data_interface
+    for field in ("target_col", "treatment_col"):
+        column = getattr(data, field)
+        if column and column not in spine_columns:
+            raise RecipeError(
+                f"{shown}: data_interface.{field} '{column}' is not a column of "
+                f"{spec.loader.source_uri} (its columns: {spine_columns})"
+            )
+    if "event_timestamp" not in spine_columns:
+        raise RecipeError(
+            f"{shown}: {spec.loader.source_uri} must return an 'event_timestamp' "
+            f"column (the point in time features are joined as of); got {spine_columns}"
+        )
+
+
+def _check_model_class(spec: Recipe, shown: str) -> None:
+    class_path = spec.model.class_path
+    try:
+        model_class = import_model_class(class_path)
+    except ModuleNotFoundError as err:
+        raise RecipeError(
+            f"{shown}: model.class_path '{class_path}': module '{err.name}' is not "
+            "installed or does not exist"
+        ) from None
+    except AttributeError:
+        module_name, class_name = class_path.rsplit(".", 1)
+        module = importlib.import_module(module_name)
+        close = difflib.get_close_matches(class_name, dir(module), n=3)
+        hint = f"; did you mean {close}?" if close else ""
+        raise RecipeError(
+            f"{shown}: model.class_path '{class_path}': module '{module_name}' has no "
+            f"class '{class_name}'{hint}"
+        ) from None
+    if not inspect.isclass(model_class):
+        raise RecipeError(f"{shown}: model.class_path '{class_path}' is not a class")
+    task = spec.data_interface.task_type
+    missing = [m for m in ("fit", "predict") if not callable(getattr(model_class, m, None))]
+    if missing:
+        raise RecipeError(
+            f"{shown}: model.class_path '{class_path}' lacks {missing}; a {task} model "
+            "needs fit() and predict()"
+        )
+    _check_hyperparameter_names(model_class, spec.model.hyperparameters, shown, class_path)
+
+
+def _check_hyperparameter_names(
+    model_class: type, hyperparameters: dict[str, Any], shown: str, class_path: str
+) -> None:
+    signature = inspect.signature(model_class.__init__)
+    parameters = signature.parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return  # e.g. xgboost and causalml pass **kwargs on to the booster
+    accepted = {p.name for p in parameters} - {"self"}
+    unknown = sorted(set(hyperparameters) - accepted)
+    if unknown:
+        raise RecipeError(
+            f"{shown}: model.hyperparameters {unknown} are not parameters of "
+            f"{class_path}; it accepts {sorted(accepted)}"
+        )

@@ -1,0 +1,14 @@
+"""Project settings: hooks and the config loader.
+
+The ``local`` env is the LOCAL environment of the blueprint and Kedro's default run
+env; ``dev`` and ``prod`` are chosen with ``kedro run --env <env>``.
+"""
+
+from kedro.config import OmegaConfigLoader
+
+from mmp_kedro.configuration import CONFIG_LOADER_ARGS  # noqa: F401 - read by Kedro
+from mmp_kedro.hooks import FeatureStoreHook, MlflowRunHook, RecipeHook
+
+HOOKS = (FeatureStoreHook(), RecipeHook(), MlflowRunHook())
+
+CONFIG_LOADER_CLASS = OmegaConfigLoader

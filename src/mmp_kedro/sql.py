@@ -1,0 +1,67 @@
+"""Reading loader SQL with sqlglot: its output columns and its bound parameters.
+
+Loader SQL binds context values as ``:name`` placeholders (SQLAlchemy style), which
+every engine receives as driver-level parameters, never as spliced text.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+_BIND_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+class LoaderSQLError(ValueError):
+    """The loader SQL cannot be used as a spine query."""
+
+
+def parse_loader_sql(sql: str, source: str = "loader SQL") -> exp.Query:
+    """Parse one SELECT statement, or fail naming ``source``."""
+    try:
+        statements = [s for s in sqlglot.parse(sql) if s is not None]
+    except ParseError as err:
+        raise LoaderSQLError(f"{source}: SQL does not parse: {err}") from None
+    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
+        raise LoaderSQLError(
+            f"{source}: expected exactly one SELECT statement, found "
+            f"{len(statements)} statement(s)"
+        )
+    return statements[0]
+
+
+def output_columns(sql: str, source: str = "loader SQL") -> list[str]:
+    """The names of the top-level SELECT's output columns.
+
+    Aliases are honoured and table prefixes dropped (``e.user_id AS uid`` gives
+    ``uid``, ``e.user_id`` gives ``user_id``). ``*`` and unnamed expressions are
+    refused because the columns could not be known without running the query.
+    """
+    query = parse_loader_sql(sql, source)
+    selects = query.selects
+    if any(s.is_star for s in selects):
+        raise LoaderSQLError(
+            f"{source}: 'SELECT *' hides the spine's columns; list them explicitly"
+        )
+    names = query.named_selects
+    unnamed = [s.sql() for s, n in zip(selects, names, strict=True) if not n]
+    if unnamed:
+        raise LoaderSQLError(f"{source}: give these expressions an alias: {unnamed}")
+    return names
+
+
+def bind_parameter_names(sql: str) -> list[str]:
+    """The ``:name`` placeholders the SQL expects, in first-use order."""
+    seen: dict[str, None] = {}
+    for match in _BIND_PARAM.finditer(_strip_literals_and_comments(sql)):
+        seen.setdefault(match.group(1), None)
+    return list(seen)
+
+
+def _strip_literals_and_comments(sql: str) -> str:
+    """Blank out quoted strings and comments so ``':x'`` or ``-- :x`` never bind."""
+    pattern = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/", re.S)
+    return pattern.sub(" ", sql)
