@@ -9,8 +9,9 @@ from sklearn import metrics as skm
 
 from mmp_kedro.modeling.estimator import Labels, TrainedModel
 
-#: Seed of the shuffled-score baseline the uplift metrics are compared with.
+#: Seed and size of the shuffled-score baseline the uplift metrics are compared with.
 SHUFFLE_SEED = 20250101
+SHUFFLES = 20
 
 
 def evaluate(model: TrainedModel, features: pd.DataFrame, labels: Labels) -> dict[str, float]:
@@ -30,17 +31,21 @@ def evaluate(model: TrainedModel, features: pd.DataFrame, labels: Labels) -> dic
 def uplift_metrics(
     scores: np.ndarray, outcome: np.ndarray, treatment: np.ndarray
 ) -> dict[str, float]:
-    """Normalised AUUC and Qini of ``scores`` and of the same scores shuffled.
+    """AUUC and Qini of ``scores`` and of the same scores shuffled.
 
-    causalml's normalised AUUC of a random ranking is not 0.5 on finite data, so the
-    honest baseline is the model's own scores in a random order.
+    Both are causalml's areas under the cumulative gain / Qini curves divided by the
+    number of rows (the mean height of the curve, in outcome units), so folds and
+    test splits of different sizes compare. causalml's *normalised* variant divides
+    by the curve's end point, the observed total effect, and explodes when that is
+    near zero, so it is not used. A random ranking is not a fixed number either: the
+    baseline is the model's own scores in random orders, averaged over
+    :data:`SHUFFLES` shuffles so one lucky shuffle cannot decide a comparison.
     """
-    shuffled = np.random.default_rng(SHUFFLE_SEED).permutation(scores)
-    frame = pd.DataFrame(
-        {"y": outcome, "w": treatment, "model": scores, "shuffled": shuffled}
-    )
-    auuc = auuc_score(frame, outcome_col="y", treatment_col="w", normalize=True)
-    qini = qini_score(frame, outcome_col="y", treatment_col="w", normalize=True)
+    rng = np.random.default_rng(SHUFFLE_SEED)
+    shuffles = {f"shuffled_{i}": rng.permutation(scores) for i in range(SHUFFLES)}
+    frame = pd.DataFrame({"y": outcome, "w": treatment, "model": scores, **shuffles})
+    auuc = auuc_score(frame, outcome_col="y", treatment_col="w", normalize=False) / len(frame)
+    qini = qini_score(frame, outcome_col="y", treatment_col="w", normalize=False) / len(frame)
     treated = treatment == 1
     observed_ate = (
         float(outcome[treated].mean() - outcome[~treated].mean())
@@ -49,9 +54,9 @@ def uplift_metrics(
     )
     return {
         "auuc": float(auuc["model"]),
-        "auuc_shuffled_baseline": float(auuc["shuffled"]),
+        "auuc_shuffled_baseline": float(auuc[list(shuffles)].mean()),
         "qini": float(qini["model"]),
-        "qini_shuffled_baseline": float(qini["shuffled"]),
+        "qini_shuffled_baseline": float(qini[list(shuffles)].mean()),
         "ate": float(np.mean(scores)),
         "ate_observed": observed_ate,
     }

@@ -83,7 +83,8 @@ def import_model_class(class_path: str) -> type:
 
 
 def _find_recipe_file(name: str, project_path: Path) -> Path:
-    if not name or not str(name).strip():
+    name = "" if name is None else str(name)  # `--params recipe=2024` arrives as int
+    if not name.strip():
         raise RecipeError(
             "no recipe given: run `kedro run --pipeline train --params recipe=<name>` "
             f"with one of {available_recipes(project_path)}"

@@ -8,9 +8,10 @@ class, reading the SQL file, asking the feature store) live in
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 TaskType = Literal["classification", "regression", "causal", "clustering"]
 Direction = Literal["maximize", "minimize"]
@@ -68,6 +69,8 @@ class SearchRange(_Strict):
             return self
         if self.low is None or self.high is None:
             raise ValueError(f"an {self.type} range needs both 'low' and 'high'")
+        if not (math.isfinite(self.low) and math.isfinite(self.high)):
+            raise ValueError("low and high must be finite numbers")
         if self.low > self.high:
             raise ValueError(f"low ({self.low:g}) must be <= high ({self.high:g})")
         if self.log and self.low <= 0:
@@ -84,26 +87,22 @@ class SearchRange(_Strict):
 def _as_search_range(value: Any) -> SearchRange | Any:
     """Dicts with a ``type`` key are search ranges; anything else is a fixed value."""
     if isinstance(value, dict) and "type" in value:
-        return SearchRange.model_validate(value)
+        try:
+            return SearchRange.model_validate(value)
+        except ValidationError as err:
+            raise ValueError(_first_message(err)) from None
     return value
+
+
+#: A hyperparameter: a fixed value, or a search range (errors located per name).
+Hyperparameter = Annotated[Any, BeforeValidator(_as_search_range)]
 
 
 class ModelSpec(_Strict):
     """``model``: the class to import and its hyperparameters (fixed or ranges)."""
 
     class_path: Annotated[str, Field(min_length=3, pattern=r"^[\w.]+\.\w+$")]
-    hyperparameters: dict[str, Any] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _parse_ranges(self) -> ModelSpec:
-        parsed = {}
-        for name, value in self.hyperparameters.items():
-            try:
-                parsed[name] = _as_search_range(value)
-            except ValueError as err:
-                raise ValueError(f"hyperparameters.{name}: {_first_message(err)}") from None
-        object.__setattr__(self, "hyperparameters", parsed)
-        return self
+    hyperparameters: dict[str, Hyperparameter] = Field(default_factory=dict)
 
     @property
     def search_space(self) -> dict[str, SearchRange]:
@@ -231,6 +230,20 @@ class Recipe(_Strict):
         task = self.data_interface.task_type
         tuning = self.hyperparameter_tuning
         search_space = self.model.search_space
+        metric = tuning.metric or DEFAULT_TUNING_METRIC[task]
+        metrics = TASK_METRICS[task]
+        if metric not in metrics:
+            raise ValueError(
+                f"hyperparameter_tuning.metric '{metric}' is not a {task} metric; "
+                f"expected one of {sorted(metrics)}"
+            )
+        natural = metrics[metric]
+        if tuning.direction and tuning.direction != natural:
+            raise ValueError(
+                f"hyperparameter_tuning.direction '{tuning.direction}' contradicts "
+                f"metric '{metric}', which is better when it is {natural}d; "
+                f"use direction: {natural}"
+            )
         if not tuning.enabled:
             if search_space:
                 raise ValueError(
@@ -243,20 +256,6 @@ class Recipe(_Strict):
             raise ValueError(
                 "hyperparameter_tuning.enabled is true but model.hyperparameters "
                 "has no search range ({type: int|float|categorical, ...})"
-            )
-        metrics = TASK_METRICS[task]
-        metric = tuning.metric or DEFAULT_TUNING_METRIC[task]
-        if metric not in metrics:
-            raise ValueError(
-                f"hyperparameter_tuning.metric '{metric}' is not a {task} metric; "
-                f"expected one of {sorted(metrics)}"
-            )
-        natural = metrics[metric]
-        if tuning.direction and tuning.direction != natural:
-            raise ValueError(
-                f"hyperparameter_tuning.direction '{tuning.direction}' contradicts "
-                f"metric '{metric}', which is better when it is {natural}d; "
-                f"use direction: {natural}"
             )
         resolved = tuning.model_copy(update={"metric": metric, "direction": natural})
         object.__setattr__(self, "hyperparameter_tuning", resolved)

@@ -1,0 +1,54 @@
+"""Shared fixtures: a throw-away copy of the project with small sample data.
+
+End-to-end tests run the real thing (``kedro run`` in a subprocess, DuckDB, embedded
+Feast, MLflow on SQLite) inside a copy, so the working tree is never touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from project_helpers import (
+    EXAMPLE_RECIPES,
+    TEST_TRAINING,
+    copy_project,
+    prepare_local_data,
+    run_kedro,
+    runs_of_recipe,
+)
+
+
+@pytest.fixture(scope="session")
+def local_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A LOCAL project copy with sample data, shared by the end-to-end tests."""
+    project = copy_project(tmp_path_factory.mktemp("project"))
+    (project / "conf" / "local" / "parameters_training.yml").write_text(
+        yaml.safe_dump(TEST_TRAINING)
+    )
+    prepare_local_data(project)
+    return project
+
+
+@pytest.fixture
+def write_recipe(local_project: Path) -> Callable[[str, dict], str]:
+    """Write a recipe dict into the project copy; returns its name."""
+
+    def write(name: str, recipe: dict) -> str:
+        (local_project / "recipes" / f"{name}.yaml").write_text(yaml.safe_dump(recipe))
+        return name
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def trained_runs(local_project: Path) -> dict[str, str]:
+    """Each example recipe trained once with `kedro run` on LOCAL: recipe -> run id."""
+    run_ids = {}
+    for recipe in EXAMPLE_RECIPES:
+        result = run_kedro(local_project, "--pipeline", "train", "--params", f"recipe={recipe}")
+        assert result.returncode == 0, f"train {recipe} failed:\n{result.stderr[-4000:]}"
+        run_ids[recipe] = runs_of_recipe(local_project, recipe)[0].info.run_id
+    return run_ids
