@@ -6,18 +6,10 @@ from mmp_kedro.feature_store.binding import (
     get_feature_store,
     unbind_feature_store,
 )
-from mmp_kedro.feature_store.store import (
-    FeatureStoreConfigError,
-    build_definitions,
-    build_feature_store,
-)
 
 __all__ = [
-    "FeatureStoreConfigError",
     "FeatureStoreNotBoundError",
     "bind_feature_store",
-    "build_definitions",
-    "build_feature_store",
     "get_feature_store",
     "unbind_feature_store",
 ]

@@ -14,8 +14,10 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from feast import FeatureStore
+if TYPE_CHECKING:  # feast is slow to import; nothing here needs it at import time
+    from feast import FeatureStore
 
 _lock = threading.Lock()
 _factory: Callable[[], FeatureStore] | None = None

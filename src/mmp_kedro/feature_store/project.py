@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from feast import FeatureStore
 from kedro.config import OmegaConfigLoader
 
-from mmp_kedro.feature_store.store import build_feature_store
+if TYPE_CHECKING:
+    from feast import FeatureStore
 
 
 def config_loader(project_path: Path, env: str) -> OmegaConfigLoader:
@@ -37,6 +37,8 @@ def feature_store_factory(project_path: Path, env: str) -> Callable[[], FeatureS
     """A factory building the env's store; reading conf happens when it is called."""
 
     def build() -> FeatureStore:
+        from mmp_kedro.feature_store.store import build_feature_store
+
         settings, credentials = load_settings(config_loader(project_path, env))
         return build_feature_store(settings, credentials, project_path)
 

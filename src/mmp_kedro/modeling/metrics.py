@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from causalml.metrics import auuc_score, qini_score
 from sklearn import metrics as skm
 
 from mmp_kedro.modeling.estimator import Labels, TrainedModel
@@ -14,8 +13,14 @@ SHUFFLE_SEED = 20250101
 SHUFFLES = 20
 
 
-def evaluate(model: TrainedModel, features: pd.DataFrame, labels: Labels) -> dict[str, float]:
-    """All metrics of the model's task on ``features``/``labels``."""
+def evaluate(
+    model: TrainedModel, features: pd.DataFrame, labels: Labels, with_baselines: bool = True
+) -> dict[str, float]:
+    """All metrics of the model's task on ``features``/``labels``.
+
+    ``with_baselines=False`` skips the shuffled uplift baselines, which tuning folds
+    do not need (they only rank trials by the model's own score).
+    """
     task = model.task_type
     if task == "classification":
         return _classification(model, features, labels.target)
@@ -23,13 +28,16 @@ def evaluate(model: TrainedModel, features: pd.DataFrame, labels: Labels) -> dic
         return _regression(model.predict_frame(features)["prediction"], labels.target)
     if task == "causal":
         scores = model.predict_frame(features)["uplift_score"].to_numpy()
-        return uplift_metrics(scores, labels.target.to_numpy(), labels.treatment)
+        return uplift_metrics(
+            scores, labels.target.to_numpy(), labels.treatment,
+            shuffles=SHUFFLES if with_baselines else 0,
+        )
     clusters = model.predict_frame(features)["cluster"].to_numpy()
     return _clustering(features, clusters)
 
 
 def uplift_metrics(
-    scores: np.ndarray, outcome: np.ndarray, treatment: np.ndarray
+    scores: np.ndarray, outcome: np.ndarray, treatment: np.ndarray, shuffles: int = SHUFFLES
 ) -> dict[str, float]:
     """AUUC and Qini of ``scores`` and of the same scores shuffled.
 
@@ -41,9 +49,11 @@ def uplift_metrics(
     baseline is the model's own scores in random orders, averaged over
     :data:`SHUFFLES` shuffles so one lucky shuffle cannot decide a comparison.
     """
+    from causalml.metrics import auuc_score, qini_score  # heavy: only for uplift tasks
+
     rng = np.random.default_rng(SHUFFLE_SEED)
-    shuffles = {f"shuffled_{i}": rng.permutation(scores) for i in range(SHUFFLES)}
-    frame = pd.DataFrame({"y": outcome, "w": treatment, "model": scores, **shuffles})
+    shuffled = {f"shuffled_{i}": rng.permutation(scores) for i in range(shuffles)}
+    frame = pd.DataFrame({"y": outcome, "w": treatment, "model": scores, **shuffled})
     auuc = auuc_score(frame, outcome_col="y", treatment_col="w", normalize=False) / len(frame)
     qini = qini_score(frame, outcome_col="y", treatment_col="w", normalize=False) / len(frame)
     treated = treatment == 1
@@ -52,11 +62,12 @@ def uplift_metrics(
         if treated.any() and (~treated).any()
         else float("nan")
     )
+    result = {"auuc": float(auuc["model"]), "qini": float(qini["model"])}
+    if shuffled:
+        result["auuc_shuffled_baseline"] = float(auuc[list(shuffled)].mean())
+        result["qini_shuffled_baseline"] = float(qini[list(shuffled)].mean())
     return {
-        "auuc": float(auuc["model"]),
-        "auuc_shuffled_baseline": float(auuc[list(shuffles)].mean()),
-        "qini": float(qini["model"]),
-        "qini_shuffled_baseline": float(qini[list(shuffles)].mean()),
+        **result,
         "ate": float(np.mean(scores)),
         "ate_observed": observed_ate,
     }

@@ -101,10 +101,14 @@ def fit_pipeline(rows: pd.DataFrame, recipe: Recipe, hyperparameters: dict[str, 
     return FittedPipeline(preprocessor=preprocessor, model=model)
 
 
-def score_pipeline(fitted: FittedPipeline, rows: pd.DataFrame, recipe: Recipe) -> dict[str, float]:
+def score_pipeline(
+    fitted: FittedPipeline, rows: pd.DataFrame, recipe: Recipe, with_baselines: bool = True
+) -> dict[str, float]:
     """Metrics of ``fitted`` on ``rows`` (transformed, never refitted)."""
     features, labels = split_labels(rows, recipe)
-    return evaluate(fitted.model, fitted.preprocessor.transform(features), labels)
+    return evaluate(
+        fitted.model, fitted.preprocessor.transform(features), labels, with_baselines
+    )
 
 
 def cv_folds(frame: pd.DataFrame, recipe: Recipe, n_folds: int, random_state: int) -> list:
@@ -170,7 +174,10 @@ def run_search(
             fitted = fit_pipeline(train_rows.iloc[fit_index], recipe, params)
             with fit_lock:
                 fit_seconds.append(fitted.model.fit_seconds)
-            scores.append(score_pipeline(fitted, train_rows.iloc[valid_index], recipe)[metric])
+            fold_metrics = score_pipeline(
+                fitted, train_rows.iloc[valid_index], recipe, with_baselines=False
+            )
+            scores.append(fold_metrics[metric])
             trial.report(float(np.mean(scores)), step)
             if trial.should_prune():
                 raise optuna.TrialPruned(f"pruned after fold {step + 1}/{len(folds)}")

@@ -1,0 +1,40 @@
+# Two commands do all the set-up on a fresh machine (Python 3.11 needed):
+#   make train   - install, generate LOCAL sample data, train the uplift recipe on LOCAL
+#   make test    - install and run the whole test suite
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+RECIPE ?= uplift_model_exp3
+EVENTS ?= 10000
+export KEDRO_DISABLE_TELEMETRY := 1
+
+.PHONY: install data train test benchmark clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+# LOCAL sample data (deterministic) and the embedded Feast registry/online store.
+data/feast/registry.db: $(VENV)/.installed
+	$(BIN)/python -m mmp_kedro.sample_data --out data/01_raw --events $(EVENTS)
+	$(BIN)/python -m mmp_kedro.feature_store apply --env local --materialize
+
+data: data/feast/registry.db
+
+train: data/feast/registry.db
+	$(BIN)/kedro run --pipeline train --params recipe=$(RECIPE)
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest
+
+benchmark: data/feast/registry.db
+	$(BIN)/python benchmarks/local_train.py
+
+clean:
+	rm -rf data/feast data/0[1-8]_*/*.parquet data/0[1-8]_*/*.json data/0[1-8]_*/*.pkl mlruns mlruns.db
