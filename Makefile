@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11 needed):
 #   make train   - install, generate LOCAL sample data, train the uplift recipe on LOCAL
-#   make test    - install and run the whole test suite
+#   make test    - install, start the DEV stack (infra/dev-stack up), run every test
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +8,7 @@ RECIPE ?= uplift_model_exp3
 EVENTS ?= 10000
 export KEDRO_DISABLE_TELEMETRY := 1
 
-.PHONY: install data train test benchmark clean
+.PHONY: install data train test dev-up dev-down benchmark clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,11 +30,19 @@ data: data/feast/registry.db
 train: data/feast/registry.db
 	$(BIN)/kedro run --pipeline train --params recipe=$(RECIPE)
 
-test: $(VENV)/.installed
-	$(BIN)/python -m pytest
+dev-up: $(VENV)/.installed
+	infra/dev-stack up
 
-benchmark: data/feast/registry.db
+dev-down:
+	infra/dev-stack down
+
+# The DEV tests talk to the stack: start it (idempotent) and hand .env to pytest.
+test: dev-up
+	set -a && . ./.env && set +a && $(BIN)/python -m pytest
+
+benchmark: data/feast/registry.db dev-up
 	$(BIN)/python benchmarks/local_train.py
+	set -a && . ./.env && set +a && $(BIN)/python benchmarks/dev_vs_local_train.py
 
 clean:
 	rm -rf data/feast data/0[1-8]_*/*.parquet data/0[1-8]_*/*.json data/0[1-8]_*/*.pkl mlruns mlruns.db

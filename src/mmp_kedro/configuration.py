@@ -1,6 +1,8 @@
 """Config-loader settings shared by ``settings.py`` and code that reads ``conf/``
 outside a Kedro session (serving, the feature-store CLI, a bare pyfunc load)."""
 
+from omegaconf.resolvers import oc
+
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
@@ -8,5 +10,9 @@ CONFIG_LOADER_ARGS = {
     # parameters so kedro-mlflow never logs it as MLflow params.
     "config_patterns": {
         "feature_store": ["feature_store*", "feature_store*/**"],
+        "mlflow": ["mlflow*", "mlflow*/**"],  # kedro-mlflow's; read by PreflightHook too
     },
+    # `${oc.env:VAR,default}` in mlflow.yml (the tracking server's address) as well as
+    # in credentials.yml. Secrets still belong in credentials.yml only.
+    "custom_resolvers": {"oc.env": oc.env},
 }

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
+from kedro.config import MissingConfigException
 from kedro.framework.context import KedroContext
 from kedro.framework.hooks import hook_impl
 from kedro.io import DataCatalog
@@ -22,6 +23,7 @@ from kedro.pipeline.node import Node
 from mmp_kedro.feature_store import bind_feature_store, get_feature_store
 from mmp_kedro.feature_store.project import feature_store_factory
 from mmp_kedro.mlflow_model import build_signature
+from mmp_kedro.preflight import check_catalog_services, check_mlflow_server
 from mmp_kedro.recipe import RecipeError, ResolvedRecipe, load_recipe
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,18 @@ class FeatureStoreHook:
         bind_feature_store(feature_store_factory(Path(context.project_path), context.env))
 
 
+class PreflightHook:
+    """Checks the MLflow server before kedro-mlflow talks to it (and hangs retrying)."""
+
+    @hook_impl(tryfirst=True)
+    def after_context_created(self, context: KedroContext) -> None:
+        try:
+            server = context.config_loader["mlflow"].get("server") or {}
+        except MissingConfigException:
+            return
+        check_mlflow_server(server.get("mlflow_tracking_uri"))
+
+
 class RecipeHook:
     """Loads ``recipes/<params:recipe>.yaml`` for pipelines that take a ``recipe``."""
 
@@ -46,6 +60,7 @@ class RecipeHook:
             return
         project_path = Path(run_params["project_path"])
         recipe = load_recipe(catalog.load("params:recipe"), project_path)
+        check_catalog_services(catalog)
         if recipe.spec.augmenter.type == "feature_store" and (
             str(catalog.load("params:feature_store")).lower() != "none"
         ):

@@ -7,8 +7,8 @@ env; ``dev`` and ``prod`` are chosen with ``kedro run --env <env>``.
 from kedro.config import OmegaConfigLoader
 
 from mmp_kedro.configuration import CONFIG_LOADER_ARGS  # noqa: F401 - read by Kedro
-from mmp_kedro.hooks import FeatureStoreHook, MlflowRunHook, RecipeHook
+from mmp_kedro.hooks import FeatureStoreHook, MlflowRunHook, PreflightHook, RecipeHook
 
-HOOKS = (FeatureStoreHook(), RecipeHook(), MlflowRunHook())
+HOOKS = (PreflightHook(), FeatureStoreHook(), RecipeHook(), MlflowRunHook())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader

@@ -24,9 +24,9 @@ class SQLQueryRunner:
         self._init_sql = init_sql
 
     @property
-    def backend(self) -> str:
-        """The engine's backend name, e.g. ``duckdb`` or ``postgresql``."""
-        return self._engine.url.get_backend_name()
+    def engine(self) -> sa.Engine:
+        """The engine queries run on (its URL may hold a password: never log it)."""
+        return self._engine
 
     def query(self, sql: str, parameters: dict[str, Any]) -> pd.DataFrame:
         """The rows of ``sql`` with ``:name`` placeholders bound to ``parameters``."""
@@ -34,11 +34,6 @@ class SQLQueryRunner:
             for statement in self._init_sql:
                 connection.exec_driver_sql(statement)
             return pd.read_sql_query(sa.text(sql), connection, params=parameters)
-
-    def check_connection(self) -> None:
-        """Open and close one connection (fail fast before any training)."""
-        with self._engine.connect() as connection:
-            connection.exec_driver_sql("SELECT 1")
 
 
 class SQLEngineDataset(AbstractDataset[None, SQLQueryRunner]):

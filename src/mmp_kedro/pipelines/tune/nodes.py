@@ -32,8 +32,12 @@ def tune_hyperparameters(
     recipe: ResolvedRecipe,
     training: dict[str, Any],
     tuning: dict[str, Any],
+    optuna_storage: str | None,
 ) -> dict[str, Any]:
-    """The ``hyperparameter_optimization`` record: an Optuna search, or the fixed values."""
+    """The ``hyperparameter_optimization`` record: an Optuna search, or the fixed values.
+
+    ``optuna_storage`` is the env's study storage (None: in memory).
+    """
     spec = recipe.spec
     if not spec.hyperparameter_tuning.enabled:
         return {
@@ -45,7 +49,7 @@ def tune_hyperparameters(
             "pruned_trials": 0,
             "fit_seconds_total": 0.0,
         }
-    return run_search(train_set, spec, training, tuning)
+    return run_search(train_set, spec, training, tuning, storage=optuna_storage)
 
 
 def fit_final_model(

@@ -22,7 +22,8 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 tune_hyperparameters,
-                inputs=["train_set", "recipe", "params:training", "params:tuning"],
+                inputs=["train_set", "recipe", "params:training", "params:tuning",
+                        "optuna_storage"],
                 outputs="hyperparameter_optimization",
                 name="tune_hyperparameters",
                 namespace="tune",

@@ -1,0 +1,90 @@
+"""Seed the DEV PostgreSQL with the sample data and register/materialise Feast.
+
+Called by ``infra/dev-stack up``; reads the ``POSTGRES_*`` variables of ``.env``.
+Tables are written in one transaction each (a failed seed leaves the old tables, not
+half-written ones) and a marker row makes a second ``up`` skip the work.
+
+    public.events                 the entity spine the loader SQL reads
+    features.<feature view>       one table per feature view (the Feast offline store)
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from mmp_kedro.feature_store.__main__ import apply
+from mmp_kedro.sample_data import generate_sample_data
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_VERSION = "1"
+log = logging.getLogger("seed_dev_data")
+
+
+def engine() -> sa.Engine:
+    url = sa.URL.create(
+        "postgresql+psycopg",
+        username=os.environ["POSTGRES_USER"],
+        password=os.environ["POSTGRES_PASSWORD"],
+        host=os.environ.get("POSTGRES_HOST", "127.0.0.1"),
+        port=int(os.environ.get("POSTGRES_PORT", "55432")),
+        database=os.environ.get("POSTGRES_DB", "mlpipeline"),
+    )
+    return sa.create_engine(url)
+
+
+def already_seeded(db: sa.Engine, events: int) -> bool:
+    with db.connect() as connection:
+        exists = connection.execute(sa.text("SELECT to_regclass('public.dev_stack_seed')")).scalar()
+        if not exists:
+            return False
+        row = connection.execute(sa.text("SELECT version, events FROM dev_stack_seed")).first()
+    return row is not None and tuple(row) == (SEED_VERSION, events)
+
+
+def load_tables(db: sa.Engine, events: int) -> None:
+    frames = generate_sample_data(n_events=events)
+    with db.begin() as connection:
+        connection.execute(sa.text("CREATE SCHEMA IF NOT EXISTS features"))
+        connection.execute(sa.text("DROP TABLE IF EXISTS dev_stack_seed"))
+    for name, frame in frames.items():
+        schema = None if name == "events" else "features"
+        key = "session_id" if name == "events" else frame.columns[0]
+        stamp = "event_timestamp" if name == "events" else "feature_timestamp"
+        with db.begin() as connection:  # one transaction per table: all or nothing
+            frame.to_sql(name, connection, schema=schema, if_exists="replace", index=False,
+                         method="multi", chunksize=2000)
+            qualified = f"{schema}.{name}" if schema else name
+            connection.execute(
+                sa.text(f"CREATE INDEX ON {qualified} ({key}, {stamp})")
+            )
+        log.info("loaded %s: %d rows", name if schema is None else f"features.{name}", len(frame))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--force", action="store_true", help="reload even if seeded")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="[seed] %(message)s")
+    logging.getLogger("feast").setLevel(logging.WARNING)
+    db = engine()
+    if already_seeded(db, args.events) and not args.force:
+        log.info("already seeded with %d events (use --force to reload)", args.events)
+        return
+    load_tables(db, args.events)
+    apply(ROOT, "dev", materialize=True)
+    with db.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE dev_stack_seed (version text, events int)"))
+        connection.execute(
+            sa.text("INSERT INTO dev_stack_seed VALUES (:v, :e)"), {"v": SEED_VERSION, "e": args.events}
+        )
+    log.info("seeded: sample data, Feast registry and Redis online store")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Fail fast, before any training: is every service the env uses answering?
+
+Each failure names the service and the environment variables to fix, and says how
+to start the DEV stack. Nothing here prints a password.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
+
+DEV_STACK_HINT = "start the DEV stack with `infra/dev-stack up`"
+
+#: The variables behind each backend's address and login (see .env.example).
+ENV_VARS = {
+    "postgresql": (("POSTGRES_HOST", "POSTGRES_PORT"), ("POSTGRES_USER", "POSTGRES_PASSWORD")),
+}
+
+
+class ServiceUnavailableError(RuntimeError):
+    """A service the env's config points at cannot be used."""
+
+
+def check_mlflow_server(tracking_uri: str | None, timeout: float = 5.0) -> None:
+    """An HTTP tracking server answers ``/health`` (file/sqlite stores need nothing)."""
+    if not tracking_uri or not tracking_uri.startswith(("http://", "https://")):
+        return
+    try:
+        with urllib.request.urlopen(f"{tracking_uri.rstrip('/')}/health", timeout=timeout):
+            return
+    except (urllib.error.URLError, OSError) as err:
+        reason = getattr(err, "reason", err)
+        raise ServiceUnavailableError(
+            f"MLflow tracking server at {tracking_uri} is not answering ({reason}): "
+            f"check MLFLOW_TRACKING_URI, or {DEV_STACK_HINT}"
+        ) from None
+
+
+def check_sql_engine(engine: sa.Engine, role: str) -> None:
+    """One round trip on a SQL engine; errors say which variables to fix."""
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except OperationalError as err:
+        raise ServiceUnavailableError(_describe_sql_failure(engine, role, err)) from None
+
+
+def _describe_sql_failure(engine: sa.Engine, role: str, err: OperationalError) -> str:
+    backend = engine.url.get_backend_name()
+    address_vars, login_vars = ENV_VARS.get(backend, (("the host", "port"), ("the user", "password")))
+    where = f"{backend} at {engine.url.host}:{engine.url.port}"
+    detail = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
+    if "password authentication failed" in detail or "authentication" in detail.lower():
+        fix = f"check {' and '.join(login_vars)}"
+    elif "does not exist" in detail:
+        fix = f"check POSTGRES_DB, or {DEV_STACK_HINT}"
+    else:
+        fix = f"check {' and '.join(address_vars)}, or {DEV_STACK_HINT}"
+    return f"{role}: {where} refused the connection ({_redact(detail, engine)}): {fix}"
+
+
+def _redact(text: str, engine: sa.Engine) -> str:
+    password = engine.url.password
+    return text.replace(password, "***") if password else text
+
+
+def check_catalog_services(catalog: Any) -> None:
+    """The spine loader's database answers (the feature store's registry is checked
+    when the recipe's features are)."""
+    if "spine_loader" in catalog:
+        runner = catalog.load("spine_loader")
+        check_sql_engine(runner.engine, "spine_loader (loader SQL)")
