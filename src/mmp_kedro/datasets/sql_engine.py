@@ -62,11 +62,16 @@ class SQLEngineDataset(AbstractDataset[None, SQLQueryRunner]):
                 "SQLEngineDataset needs credentials with a 'con' SQLAlchemy URL "
                 "(set it in credentials.yml from an environment variable)"
             )
-        self._engine = sa.create_engine(credentials["con"], **(engine_args or {}))
+        self._url = sa.engine.make_url(credentials["con"])
+        self._engine_args = dict(engine_args or {})
+        self._engine: sa.Engine | None = None
         self._init_sql = list(init_sql or [])
         self.metadata = metadata
 
     def load(self) -> SQLQueryRunner:
+        # Created on first load: some dialects (BigQuery) build a client eagerly.
+        if self._engine is None:
+            self._engine = sa.create_engine(self._url, **self._engine_args)
         return SQLQueryRunner(self._engine, self._init_sql)
 
     def save(self, data: None) -> None:
@@ -74,4 +79,4 @@ class SQLEngineDataset(AbstractDataset[None, SQLQueryRunner]):
 
     def _describe(self) -> dict[str, Any]:
         # Never the URL itself: it may hold a password.
-        return {"backend": self._engine.url.get_backend_name(), "init_sql": len(self._init_sql)}
+        return {"backend": self._url.get_backend_name(), "init_sql": len(self._init_sql)}

@@ -1,0 +1,70 @@
+"""PROD (BigQuery, Redis, GCS) cannot be reached from here: its config must still
+resolve, and every catalog entry must be constructible without connecting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from feast import BigQuerySource, FeatureView, RepoConfig
+from kedro.io import DataCatalog
+from project_helpers import PROJECT_ROOT
+
+from mmp_kedro.datasets import OptunaStorageDataset, SQLEngineDataset
+from mmp_kedro.feature_store.project import config_loader, load_settings
+from mmp_kedro.feature_store.store import _deep_merge, build_definitions
+
+PROD_ENV = {
+    "GCP_PROJECT": "acme-ml",
+    "BQ_DATASET": "lake",
+    "CLOUDSQL_USER": "mmp",
+    "CLOUDSQL_PASSWORD": "not-a-real-password",
+    "CLOUDSQL_HOST": "10.1.2.3",
+    "REDIS_HOST": "redis.internal",
+    "REDIS_PASSWORD": "not-a-real-redis-password",
+    "MLFLOW_TRACKING_URI": "https://mlflow.internal",
+}
+
+
+@pytest.fixture
+def prod_loader(monkeypatch: pytest.MonkeyPatch):
+    for name, value in PROD_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    return config_loader(PROJECT_ROOT, "prod")
+
+
+def test_every_prod_catalog_entry_is_constructed_without_connecting(prod_loader):
+    catalog = DataCatalog.from_config(prod_loader["catalog"], prod_loader["credentials"])
+    datasets = {name: catalog.get(name) for name in catalog.keys()}
+    assert isinstance(datasets["spine_loader"], SQLEngineDataset)
+    assert isinstance(datasets["optuna_storage"], OptunaStorageDataset)
+    assert {"batch_predictions", "batch_intermediates"} <= set(datasets)
+    description = str(datasets["spine_loader"])
+    assert "bigquery" in description and PROD_ENV["CLOUDSQL_PASSWORD"] not in description
+
+
+def test_prod_feature_store_resolves_to_bigquery_and_redis(prod_loader):
+    settings, credentials = load_settings(prod_loader)
+    config = RepoConfig(**_deep_merge(settings["repo_config"], credentials))
+    assert config.offline_store.type == "bigquery"
+    assert config.offline_store.project_id == PROD_ENV["GCP_PROJECT"]
+    assert config.online_store.type == "redis"
+    views = [d for d in build_definitions(settings, Path("."))
+             if isinstance(d, FeatureView)]
+    assert {v.name for v in views} == set(settings["feature_views"])
+    assert all(isinstance(v.batch_source, BigQuerySource) for v in views)
+
+
+def test_prod_tracks_to_the_mlflow_server_and_tunes_with_workers(prod_loader):
+    assert prod_loader["mlflow"]["server"]["mlflow_tracking_uri"] == "https://mlflow.internal"
+    tuning = prod_loader["parameters"]["tuning"]
+    assert tuning["timeout_seconds"] == 7200 and tuning["workers"] > 1
+
+
+def test_prod_without_its_variables_names_the_missing_one(monkeypatch):
+    for name in PROD_ENV:
+        monkeypatch.delenv(name, raising=False)
+    loader = config_loader(PROJECT_ROOT, "prod")
+    with pytest.raises(Exception, match="GCP_PROJECT|CLOUDSQL_USER|BQ_DATASET"):
+        DataCatalog.from_config(loader["catalog"], loader["credentials"])
