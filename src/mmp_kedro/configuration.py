@@ -1,6 +1,9 @@
 """Config-loader settings shared by ``settings.py`` and code that reads ``conf/``
 outside a Kedro session (serving, the feature-store CLI, a bare pyfunc load)."""
 
+from pathlib import Path
+
+from kedro.config import OmegaConfigLoader
 from omegaconf.resolvers import oc
 
 CONFIG_LOADER_ARGS = {
@@ -16,3 +19,10 @@ CONFIG_LOADER_ARGS = {
     # in credentials.yml. Secrets still belong in credentials.yml only.
     "custom_resolvers": {"oc.env": oc.env},
 }
+
+
+def config_loader(project_path: Path, env: str) -> OmegaConfigLoader:
+    """The project's config loader for ``env``, as ``kedro run --env`` builds it."""
+    return OmegaConfigLoader(
+        conf_source=str(Path(project_path) / "conf"), env=env, **CONFIG_LOADER_ARGS
+    )

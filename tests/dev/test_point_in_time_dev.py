@@ -79,8 +79,14 @@ def _join_key(contract: dict[str, Any], view: str) -> str:
     return contract["entities"][entity]["join_key"]
 
 
-def brute_force_sql(augmenter_config: dict[str, Any], contract: dict[str, Any]) -> str:
-    """One LEFT JOIN LATERAL per feature view over the same sampled events."""
+def brute_force_sql(
+    augmenter_config: dict[str, Any], contract: dict[str, Any], as_of: bool = True
+) -> str:
+    """One LEFT JOIN LATERAL per feature view over the same sampled events.
+
+    ``as_of=False`` drops the time conditions (the latest row of the key, however
+    late or old): the leaky join a point-in-time join must differ from.
+    """
     selects, joins = [], []
     for index, group in enumerate(augmenter_config["features"]):
         view = group["feature_namespace"]
@@ -88,15 +94,16 @@ def brute_force_sql(augmenter_config: dict[str, Any], contract: dict[str, Any]) 
         key, stamp, alias = _join_key(contract, view), spec["timestamp_field"], f"v{index}"
         ttl_days = int(spec["ttl_days"])
         assert ttl_days == spec["ttl_days"], f"{view}: a whole number of TTL days"
+        conditions = f"""
+                  AND f.{stamp} <= e.event_timestamp
+                  AND f.{stamp} >= e.event_timestamp - interval '{ttl_days} days'"""
         selects += [f"{alias}.{feature} AS {feature}" for feature in group["features"]]
         joins.append(
             f"""
             LEFT JOIN LATERAL (
                 SELECT {", ".join(f"f.{feature}" for feature in group["features"])}
                 FROM features.{view} AS f
-                WHERE f.{key} = e.{key}
-                  AND f.{stamp} <= e.event_timestamp
-                  AND f.{stamp} >= e.event_timestamp - interval '{ttl_days} days'
+                WHERE f.{key} = e.{key}{conditions if as_of else ""}
                 ORDER BY f.{stamp} DESC
                 LIMIT 1
             ) AS {alias} ON TRUE"""
@@ -107,6 +114,14 @@ def brute_force_sql(augmenter_config: dict[str, Any], contract: dict[str, Any]) 
     )
 
 
+def sql_features(engine: sa.Engine, sql: str, spine: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``sql`` aligned with the spine's rows by ``session_id``."""
+    with engine.connect() as connection:
+        frame = pd.read_sql_query(sa.text(sql), connection)
+    assert len(frame) == len(spine)
+    return frame.set_index("session_id").loc[spine["session_id"]].reset_index(drop=True)
+
+
 @pytest.fixture(scope="module")
 def expected(
     dev_engine: sa.Engine,
@@ -114,13 +129,8 @@ def expected(
     augmenter_config: dict[str, Any],
     contract: dict[str, Any],
 ) -> pd.DataFrame:
-    """The brute-force features, aligned with the spine's rows by ``session_id``."""
-    with dev_engine.connect() as connection:
-        frame = pd.read_sql_query(
-            sa.text(brute_force_sql(augmenter_config, contract)), connection
-        )
-    assert len(frame) == len(spine)
-    return frame.set_index("session_id").loc[spine["session_id"]].reset_index(drop=True)
+    """The brute-force point-in-time features of the spine's rows."""
+    return sql_features(dev_engine, brute_force_sql(augmenter_config, contract), spine)
 
 
 def _missing(value: Any) -> bool:
@@ -173,5 +183,26 @@ def test_sample_exercises_found_and_missing_values(expected: pd.DataFrame) -> No
     """The sample is a real test: every feature is found somewhere, some are missing."""
     for feature in expected.columns:
         assert expected[feature].notna().any(), feature
-    assert expected["click_count"].isna().any(), "no session summary stamped late/stale"
-    assert expected["ltv"].isna().any(), "no purchase summary outside its 90-day TTL"
+    missing = {feature: int(expected[feature].isna().sum()) for feature in expected}
+    assert missing["click_count"] > 0, f"no session summarised late or stale: {missing}"
+
+
+def test_time_conditions_matter_in_this_sample(
+    dev_engine: sa.Engine,
+    spine: pd.DataFrame,
+    expected: pd.DataFrame,
+    joined: pd.DataFrame,
+    augmenter_config: dict[str, Any],
+    contract: dict[str, Any],
+) -> None:
+    """Ignoring time would change values: the comparison above can catch leakage."""
+    leaky = sql_features(
+        dev_engine, brute_force_sql(augmenter_config, contract, as_of=False), spine
+    )
+    for frame in (expected, joined):
+        differing = sum(
+            not _same(a, w)
+            for feature in leaky.columns
+            for a, w in zip(_values(frame[feature]), _values(leaky[feature]), strict=True)
+        )
+        assert differing > 0

@@ -8,17 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from kedro.config import OmegaConfigLoader
 
+from mmp_kedro.configuration import config_loader
+
 if TYPE_CHECKING:
     from feast import FeatureStore
-
-
-def config_loader(project_path: Path, env: str) -> OmegaConfigLoader:
-    """The project's config loader for ``env``, as ``kedro run --env`` builds it."""
-    from mmp_kedro.configuration import CONFIG_LOADER_ARGS
-
-    return OmegaConfigLoader(
-        conf_source=str(project_path / "conf"), env=env, **CONFIG_LOADER_ARGS
-    )
 
 
 def load_settings(

@@ -1,0 +1,1 @@
+"""The FastAPI serving app: ``python -m serving --env dev --run-id <id>``."""

@@ -1,0 +1,271 @@
+"""A thin FastAPI app over one wrapped artifact, identified only by its MLflow run id.
+
+Every prediction runs the artifact's own ``KedroPipelineModel`` (augment -> transform
+-> predict) with ``run_mode=serving``: the same nodes batch inference runs, with the
+features read from the env's Feast online store instead of the offline store.
+"""
+
+
+import json
+import logging
+import tempfile
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import pandas as pd
+import redis
+import yaml
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, create_model
+
+from mmp_kedro.configuration import config_loader
+from mmp_kedro.feature_store import bind_feature_store, get_feature_store
+from mmp_kedro.feature_store.project import feature_store_factory
+from mmp_kedro.modeling.estimator import PREDICTION_COLUMNS
+from mmp_kedro.pipelines.augment.nodes import feature_refs
+from mmp_kedro.pipelines.train.pipeline import MODEL_ARTIFACT_PATH
+from serving.schema import build_request_model, field_types, request_fields
+
+log = logging.getLogger("serving")
+
+#: Errors meaning "the online store did not answer" (-> 503, and recovery once it does).
+FEATURE_STORE_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+_PREDICTION_TYPES: dict[str, dict[str, Any]] = {
+    "classification": {"prediction": (Any, ...), "probability": (float | None, None)},
+    "regression": {"prediction": (float, ...)},
+    "causal": {"uplift_score": (float, ...)},
+    "clustering": {"cluster": (int, ...)},
+}
+
+
+class ServingRefusedError(RuntimeError):
+    """This env may not serve the API (LOCAL), with the reason and what to do."""
+
+
+@dataclass
+class ServingSettings:
+    """Where to serve from: the env's conf and one run id."""
+
+    env: str
+    run_id: str
+    project_path: Path = field(default_factory=Path.cwd)
+
+
+@dataclass
+class LoadedArtifact:
+    """The artifact and what the API derives from it at start-up."""
+
+    run_id: str
+    pipeline_model: Any
+    task_type: str
+    request_fields: dict[str, type]
+    label_columns: list[str]
+    features_by_entity: dict[str, list[str]]
+    metadata: dict[str, Any]
+    optimization: dict[str, Any]
+    loader_sql: str
+    augmenter_config: dict[str, Any]
+
+
+def check_serving_allowed(settings: ServingSettings) -> dict[str, Any]:
+    """The env's parameters, or ServingRefusedError when its api_serving is off."""
+    parameters = config_loader(settings.project_path, settings.env)["parameters"]
+    serving = parameters.get("api_serving") or {}
+    if not serving.get("enabled", False):
+        reason = str(serving.get("reason") or "api_serving.enabled is false").strip()
+        raise ServingRefusedError(
+            f"API serving is disabled in the '{settings.env}' env: {reason}"
+        )
+    return parameters
+
+
+def load_artifact(run_id: str) -> LoadedArtifact:
+    """The pyfunc model and its run's snapshots, by run id only."""
+    pyfunc = mlflow.pyfunc.load_model(f"runs:/{run_id}/{MODEL_ARTIFACT_PATH}")
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {
+            name: Path(mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=name, dst_path=tmp)).read_text()
+            for name in ("loader_sql_snapshot.sql", "model_metadata.json",
+                         "hyperparameter_optimization.json", "augmenter_config_snapshot.yaml",
+                         "recipe_yaml_snapshot.yaml")
+        }
+    metadata = json.loads(files["model_metadata.json"])
+    recipe = yaml.safe_load(files["recipe_yaml_snapshot.yaml"])
+    data = recipe.get("data_interface", {})
+    labels = [c for c in (data.get("target_col"), data.get("treatment_col")) if c]
+    names = request_fields(files["loader_sql_snapshot.sql"], labels)
+    augmenter = yaml.safe_load(files["augmenter_config_snapshot.yaml"])
+    return LoadedArtifact(
+        run_id=run_id,
+        pipeline_model=pyfunc.unwrap_python_model(),
+        task_type=metadata["task_type"],
+        request_fields=field_types(pyfunc.metadata.signature, names),
+        label_columns=labels,
+        features_by_entity={},
+        metadata=metadata,
+        optimization=json.loads(files["hyperparameter_optimization.json"]),
+        loader_sql=files["loader_sql_snapshot.sql"],
+        augmenter_config=augmenter,
+    )
+
+
+def features_by_entity(augmenter_config: dict[str, Any]) -> dict[str, list[str]]:
+    """Which features each entity key brings, from the bound store's registry."""
+    if augmenter_config.get("type") != "feature_store":
+        return {}
+    store = get_feature_store()
+    mapping: dict[str, list[str]] = {}
+    for group in augmenter_config["features"]:
+        view = store.get_feature_view(group["feature_namespace"])
+        for column in view.entity_columns:
+            mapping.setdefault(column.name, []).extend(group["features"])
+    return mapping
+
+
+def create_app(settings: ServingSettings) -> FastAPI:
+    """The app for one run; refuses LOCAL before loading anything."""
+    parameters = check_serving_allowed(settings)
+    loader = config_loader(settings.project_path, settings.env)
+    tracking_uri = (loader["mlflow"].get("server") or {}).get("mlflow_tracking_uri")
+    if tracking_uri:
+        mlflow.set_tracking_uri(tracking_uri)
+    bind_feature_store(feature_store_factory(settings.project_path, settings.env))
+    artifact = load_artifact(settings.run_id)
+    artifact.features_by_entity = features_by_entity(artifact.augmenter_config)
+    request_model = build_request_model(artifact.request_fields)
+    response_model = _response_model(artifact)
+    _quiet_per_call_logging()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        log.info("serving run %s (%s) in env '%s'", artifact.run_id, artifact.task_type, settings.env)
+        yield
+
+    app = FastAPI(
+        title="mmp-kedro model API",
+        description=f"Run `{artifact.run_id}`: {artifact.metadata.get('model_class_path')} "
+        f"trained from recipe `{artifact.metadata.get('recipe_name')}`.",
+        version=str(artifact.metadata.get("model_version", "")),
+        lifespan=lifespan,
+    )
+    app.state.artifact = artifact
+    app.state.parameters = parameters
+
+    @app.exception_handler(FEATURE_STORE_DOWN[0])
+    @app.exception_handler(FEATURE_STORE_DOWN[1])
+    async def feature_store_down(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("feature store unavailable: %s", type(exc).__name__)
+        return JSONResponse(
+            status_code=503,
+            content={"detail": "the feature store's online store (Redis) is not answering; "
+                               "retry when it is back"},
+        )
+
+    @app.get("/health", summary="Liveness")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/ready", summary="Model loaded and feature store reachable")
+    def ready() -> JSONResponse:
+        try:
+            _probe_feature_store(artifact)
+        except FEATURE_STORE_DOWN:
+            return JSONResponse(status_code=503, content={"status": "unavailable",
+                                                          "model_loaded": True,
+                                                          "feature_store": "unreachable"})
+        return JSONResponse({"status": "ready", "model_loaded": True, "feature_store": "ok"})
+
+    @app.post("/predict", response_model=response_model, summary="Predict for one entity")
+    def predict(body: request_model, include_features: bool = False) -> dict[str, Any]:  # type: ignore[valid-type]
+        return _predict(artifact, [body.model_dump()], include_features)[0]
+
+    @app.post("/predict_batch", response_model=list[response_model],
+              summary="Predict for a list of entities")
+    def predict_batch(body: list[request_model], include_features: bool = False) -> list[dict[str, Any]]:  # type: ignore[valid-type]
+        if not body:
+            raise HTTPException(status_code=422, detail="send at least one entity")
+        return _predict(artifact, [item.model_dump() for item in body], include_features)
+
+    @app.get("/model/metadata", summary="The artifact's model_metadata record")
+    def model_metadata() -> dict[str, Any]:
+        return {"run_id": artifact.run_id, **artifact.metadata}
+
+    @app.get("/model/optimization", summary="The hyperparameter_optimization record")
+    def model_optimization() -> dict[str, Any]:
+        return artifact.optimization
+
+    @app.get("/model/schema", summary="Request and response fields, derived from the artifact")
+    def model_schema() -> dict[str, Any]:
+        return {
+            "request_fields": {n: t.__name__ for n, t in artifact.request_fields.items()},
+            "response_fields": list(response_model.model_fields),
+            "derived_from": "loader_sql_snapshot: top-level SELECT columns minus "
+                            f"event_timestamp and {artifact.label_columns}",
+        }
+
+    return app
+
+
+def _predict(artifact: LoadedArtifact, rows: list[dict[str, Any]], include_features: bool) -> list[dict[str, Any]]:
+    """Run the artifact's pipeline in serving mode and shape one response per row."""
+    frame = pd.DataFrame(rows)
+    # Serving asks "as of now": the online store holds the latest values.
+    frame["event_timestamp"] = pd.Timestamp(datetime.now(UTC).replace(tzinfo=None))
+    output = artifact.pipeline_model.predict(
+        None, frame, params={"run_mode": "serving", "return_intermediate": True}
+    )
+    prediction_columns = PREDICTION_COLUMNS[artifact.task_type]
+    feature_columns = [f.split(":", 1)[1] for f in feature_refs(artifact.augmenter_config)] \
+        if artifact.augmenter_config.get("type") == "feature_store" else []
+    responses = []
+    for record in output.to_dict(orient="records"):
+        response: dict[str, Any] = {c: _plain(record[c]) for c in prediction_columns}
+        response["run_id"] = artifact.run_id
+        response["unknown_entities"] = [
+            key for key, features in artifact.features_by_entity.items()
+            if all(pd.isna(record.get(f)) for f in features)
+        ]
+        if include_features:
+            response["features"] = {c: _plain(record.get(c)) for c in feature_columns}
+        responses.append(response)
+    return responses
+
+
+def _probe_feature_store(artifact: LoadedArtifact) -> None:
+    """One real online read (of a key that need not exist) through Feast."""
+    if not artifact.features_by_entity:
+        return
+    refs = feature_refs(artifact.augmenter_config)[:1]
+    key = next(iter(artifact.features_by_entity))
+    get_feature_store().get_online_features(features=refs, entity_rows=[{key: "__ready_probe__"}])
+
+
+def _response_model(artifact: LoadedArtifact) -> type[BaseModel]:
+    return create_model(
+        "PredictionResponse",
+        run_id=(str, ...),
+        unknown_entities=(list[str], []),
+        features=(dict[str, Any] | None, None),
+        **_PREDICTION_TYPES[artifact.task_type],
+    )
+
+
+def _plain(value: Any) -> Any:
+    """JSON-friendly scalars: numpy -> python, NaN -> None."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    return None if isinstance(value, float) and value != value else value
+
+
+def _quiet_per_call_logging() -> None:
+    """kedro and kedro-mlflow log each predict call at INFO: ~7 ms per request."""
+    for name in ("kedro", "kedro_mlflow", "feast"):
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -1,0 +1,48 @@
+"""The API's request model, derived from the artifact's loader SQL.
+
+The request fields are the loader SQL's top-level SELECT output columns (aliases
+honoured, table prefixes dropped, ``*`` refused) minus the event timestamp, the target
+and the treatment: the same entity keys batch inference reads from the lake.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlflow.models import ModelSignature
+from pydantic import BaseModel, ConfigDict, create_model
+
+from mmp_kedro.sql import output_columns
+
+EVENT_TIMESTAMP = "event_timestamp"
+
+_MLFLOW_TO_PYTHON: dict[str, type] = {
+    "string": str, "long": int, "integer": int, "double": float, "float": float,
+    "boolean": bool,
+}
+
+
+def request_fields(loader_sql: str, label_columns: list[str]) -> list[str]:
+    """Entity-key fields a client sends: SQL output columns minus timestamp and labels."""
+    excluded = {EVENT_TIMESTAMP, *label_columns}
+    return [c for c in output_columns(loader_sql, "loader_sql_snapshot") if c not in excluded]
+
+
+def field_types(signature: ModelSignature | None, fields: list[str]) -> dict[str, type]:
+    """Python types of the fields from the model's input signature (default ``str``)."""
+    types = {name: str for name in fields}
+    if signature is not None and signature.inputs is not None:
+        for column in signature.inputs.inputs:
+            if column.name in types:
+                types[column.name] = _MLFLOW_TO_PYTHON.get(str(column.type), str)
+    return types
+
+
+def build_request_model(fields: dict[str, type]) -> type[BaseModel]:
+    """A strict pydantic model: every field required, no extra keys, no coercion."""
+    definitions: dict[str, Any] = {name: (kind, ...) for name, kind in fields.items()}
+    return create_model(
+        "PredictionRequest",
+        __config__=ConfigDict(extra="forbid", strict=True),
+        **definitions,
+    )
