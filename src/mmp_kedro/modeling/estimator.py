@@ -50,6 +50,11 @@ class TrainedModel:
     feature_names: list[str] = field(default_factory=list)
     fit_seconds: float = 0.0
 
+    def __deepcopy__(self, memo: dict) -> TrainedModel:
+        # A fitted model is read-only from here on. kedro-mlflow deep-copies its
+        # catalog on every predict call, which re-serialises boosters (~10 ms/call).
+        return self
+
     def predict_frame(self, features: pd.DataFrame) -> pd.DataFrame:
         """Predictions as a DataFrame with :data:`PREDICTION_COLUMNS` of the task."""
         X = features[self.feature_names] if self.feature_names else features  # noqa: N806

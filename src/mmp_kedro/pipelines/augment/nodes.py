@@ -75,12 +75,24 @@ def feature_refs(augmenter_config: dict[str, Any]) -> list[str]:
 
 def entity_join_keys(store: Any, augmenter_config: dict[str, Any]) -> list[str]:
     """Join keys of the entities behind the configured feature views."""
-    keys: dict[str, None] = {}
-    for group in augmenter_config["features"]:
-        view = store.get_feature_view(group["feature_namespace"])
-        for column in view.entity_columns:
-            keys.setdefault(column.name, None)
-    return list(keys)
+    namespaces = tuple(group["feature_namespace"] for group in augmenter_config["features"])
+    return list(_join_keys(store, namespaces))
+
+
+# Registry look-ups cost milliseconds per call; a view's join keys do not change
+# while a process holds its store, so they are read once per (store, namespaces).
+_JOIN_KEYS: dict[tuple[int, tuple[str, ...]], tuple[str, ...]] = {}
+
+
+def _join_keys(store: Any, namespaces: tuple[str, ...]) -> tuple[str, ...]:
+    cache_key = (id(store), namespaces)
+    if cache_key not in _JOIN_KEYS:
+        keys: dict[str, None] = {}
+        for namespace in namespaces:
+            for column in store.get_feature_view(namespace).entity_columns:
+                keys.setdefault(column.name, None)
+        _JOIN_KEYS[cache_key] = tuple(keys)
+    return _JOIN_KEYS[cache_key]
 
 
 def _historical_features(
