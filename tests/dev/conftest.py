@@ -43,8 +43,16 @@ DEV_VARIABLES = (
     "FEAST_REGISTRY_DB",
     "OPTUNA_DB",
 )
-REQUIRED = ("POSTGRES_PASSWORD", "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_DB",
-            "POSTGRES_USER", "REDIS_HOST", "REDIS_PORT", "MLFLOW_TRACKING_URI")
+REQUIRED = (
+    "POSTGRES_PASSWORD",
+    "POSTGRES_HOST",
+    "POSTGRES_PORT",
+    "POSTGRES_DB",
+    "POSTGRES_USER",
+    "REDIS_HOST",
+    "REDIS_PORT",
+    "MLFLOW_TRACKING_URI",
+)
 START_THE_STACK = (
     "start the DEV stack and load its settings first: "
     "`infra/dev-stack up && set -a && . ./.env && set +a` (or run `make test`)"
@@ -87,8 +95,9 @@ def dev_engine(dev_env: dict[str, str]) -> Iterator[sa.Engine]:
             connection.exec_driver_sql("SELECT 1")
     except sa.exc.OperationalError as err:
         engine.dispose()
-        pytest.fail(f"DEV PostgreSQL is not answering ({type(err).__name__}): "
-                    f"{START_THE_STACK}")
+        pytest.fail(
+            f"DEV PostgreSQL is not answering ({type(err).__name__}): {START_THE_STACK}"
+        )
     yield engine
     engine.dispose()
 
@@ -115,12 +124,15 @@ def dev_tracking(dev_env: dict[str, str]) -> Iterator[str]:
 
 
 def kedro_run(
-    project: Path, *args: str, env: dict[str, str] | None = None,
+    project: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
     timeout: int = KEDRO_TIMEOUT,
 ) -> subprocess.CompletedProcess:
     """``kedro run ...`` in ``project`` with ``env`` (default: this process's)."""
     return subprocess.run(
         [str(Path(sys.executable).parent / "kedro"), "run", *args],
+        check=False,
         cwd=project,
         env={**(os.environ if env is None else env), "KEDRO_DISABLE_TELEMETRY": "1"},
         capture_output=True,
@@ -135,7 +147,9 @@ def dev_kedro(
 ) -> Callable[..., subprocess.CompletedProcess]:
     """``kedro run --env dev ...`` in the project copy, with the stack's environment."""
 
-    def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    def run(
+        *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess:
         return kedro_run(local_project, "--env", "dev", *args, env=env)
 
     return run

@@ -18,8 +18,15 @@ pytestmark = pytest.mark.e2e
 
 WINDOW = ("2025-02-01", "2025-04-01")
 FEATURES = {
-    "age", "country_code", "ltv", "total_purchase_count", "price", "category", "brand",
-    "time_on_page_seconds", "click_count",
+    "age",
+    "country_code",
+    "ltv",
+    "total_purchase_count",
+    "price",
+    "category",
+    "brand",
+    "time_on_page_seconds",
+    "click_count",
 }
 #: The window in UTC, whatever the server's TimeZone (events are timestamptz).
 IN_WINDOW = (
@@ -36,8 +43,10 @@ def batch_run(
     """One DEV batch inference with the uplift run over ``WINDOW``."""
     run_id = dev_trained_runs["uplift_model_exp3"]
     result = dev_kedro(
-        "--pipeline", "batch_inference",
-        "--params", f"run_id={run_id},start_date={WINDOW[0]},end_date={WINDOW[1]}",
+        "--pipeline",
+        "batch_inference",
+        "--params",
+        f"run_id={run_id},start_date={WINDOW[0]},end_date={WINDOW[1]}",
     )
     return {"run_id": run_id, "result": result}
 
@@ -56,16 +65,23 @@ def test_batch_inference_succeeds(batch_run: dict[str, Any]) -> None:
 def test_one_prediction_per_event_in_the_window(
     batch_run: dict[str, Any], dev_engine: sa.Engine
 ) -> None:
-    """``public.batch_predictions`` has exactly the window's events, each scored once."""
+    """``public.batch_predictions`` holds exactly the window's events, once each."""
     assert batch_run["result"].returncode == 0, batch_run["result"].stderr[-4000:]
     window = {"start": WINDOW[0], "end": WINDOW[1]}
-    expected = _scalar(dev_engine, f"SELECT count(*) FROM public.events WHERE {IN_WINDOW}",
-                       **window)
+    expected = _scalar(
+        dev_engine, f"SELECT count(*) FROM public.events WHERE {IN_WINDOW}", **window
+    )
     assert expected > 0
-    assert _scalar(dev_engine, "SELECT count(*) FROM public.batch_predictions") == expected
-    assert _scalar(
-        dev_engine, "SELECT count(DISTINCT session_id) FROM public.batch_predictions"
-    ) == expected
+    assert (
+        _scalar(dev_engine, "SELECT count(*) FROM public.batch_predictions") == expected
+    )
+    assert (
+        _scalar(
+            dev_engine,
+            "SELECT count(DISTINCT session_id) FROM public.batch_predictions",
+        )
+        == expected
+    )
     # Every predicted session is an event of the window, and none is missing.
     unmatched = _scalar(
         dev_engine,
@@ -85,20 +101,28 @@ def test_predictions_are_scored_and_carry_the_run_id(
 ) -> None:
     """``uplift_score`` is never null and ``model_run_id`` is the training run's id."""
     assert batch_run["result"].returncode == 0, batch_run["result"].stderr[-4000:]
-    assert _scalar(
-        dev_engine, "SELECT count(*) FROM public.batch_predictions WHERE uplift_score IS NULL"
-    ) == 0
+    assert (
+        _scalar(
+            dev_engine,
+            "SELECT count(*) FROM public.batch_predictions WHERE uplift_score IS NULL",
+        )
+        == 0
+    )
     with dev_engine.connect() as connection:
-        run_ids = connection.execute(
-            sa.text("SELECT DISTINCT model_run_id FROM public.batch_predictions")
-        ).scalars().all()
+        run_ids = (
+            connection.execute(
+                sa.text("SELECT DISTINCT model_run_id FROM public.batch_predictions")
+            )
+            .scalars()
+            .all()
+        )
     assert run_ids == [batch_run["run_id"]]
 
 
 def test_intermediates_hold_the_joined_features(
     batch_run: dict[str, Any], dev_engine: sa.Engine
 ) -> None:
-    """``public.batch_intermediates`` exists with one row per prediction and the features."""
+    """``public.batch_intermediates`` has one row per prediction, with the features."""
     assert batch_run["result"].returncode == 0, batch_run["result"].stderr[-4000:]
     inspector = sa.inspect(dev_engine)
     assert inspector.has_table("batch_intermediates", schema="public")
@@ -108,10 +132,14 @@ def test_intermediates_hold_the_joined_features(
     }
     assert FEATURES <= columns, sorted(columns)
     assert {"session_id", "event_timestamp", "model_run_id"} <= columns
-    assert _scalar(dev_engine, "SELECT count(*) FROM public.batch_intermediates") == _scalar(
-        dev_engine, "SELECT count(*) FROM public.batch_predictions"
-    )
-    # The features were actually joined, not just declared.
     assert _scalar(
-        dev_engine, "SELECT count(*) FROM public.batch_intermediates WHERE price IS NOT NULL"
-    ) > 0
+        dev_engine, "SELECT count(*) FROM public.batch_intermediates"
+    ) == _scalar(dev_engine, "SELECT count(*) FROM public.batch_predictions")
+    # The features were actually joined, not just declared.
+    assert (
+        _scalar(
+            dev_engine,
+            "SELECT count(*) FROM public.batch_intermediates WHERE price IS NOT NULL",
+        )
+        > 0
+    )

@@ -29,7 +29,10 @@ from mmp_kedro.recipe import load_recipe
 RECIPE = "uplift_model_exp3"
 SPINE_ROWS = 500
 #: A deterministic "random" sample: the order of md5(session_id).
-SAMPLE = f"SELECT * FROM public.events ORDER BY md5(session_id), session_id LIMIT {SPINE_ROWS}"
+SAMPLE = (
+    "SELECT * FROM public.events ORDER BY md5(session_id), session_id "
+    f"LIMIT {SPINE_ROWS}"
+)
 KEYS = ["user_id", "product_id", "session_id", "event_timestamp"]
 
 
@@ -91,7 +94,11 @@ def brute_force_sql(
     for index, group in enumerate(augmenter_config["features"]):
         view = group["feature_namespace"]
         spec = contract["feature_views"][view]
-        key, stamp, alias = _join_key(contract, view), spec["timestamp_field"], f"v{index}"
+        key, stamp, alias = (
+            _join_key(contract, view),
+            spec["timestamp_field"],
+            f"v{index}",
+        )
         ttl_days = int(spec["ttl_days"])
         assert ttl_days == spec["ttl_days"], f"{view}: a whole number of TTL days"
         conditions = f"""
@@ -108,9 +115,8 @@ def brute_force_sql(
                 LIMIT 1
             ) AS {alias} ON TRUE"""
         )
-    return (
-        f"SELECT e.session_id, {', '.join(selects)}\n"
-        f"FROM ({SAMPLE}) AS e" + "".join(joins)
+    return f"SELECT e.session_id, {', '.join(selects)}\nFROM ({SAMPLE}) AS e" + "".join(
+        joins
     )
 
 
@@ -134,8 +140,10 @@ def expected(
 
 
 def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (
-        isinstance(value, float) and math.isnan(value)
+    return (
+        value is None
+        or value is pd.NA
+        or (isinstance(value, float) and math.isnan(value))
     )
 
 
@@ -158,7 +166,9 @@ def _values(column: pd.Series) -> list[Any]:
 def test_dev_join_keeps_the_spine(joined: pd.DataFrame, spine: pd.DataFrame) -> None:
     """Same rows in the same order, the spine's columns untouched."""
     assert len(joined) == len(spine)
-    pd.testing.assert_frame_equal(joined[list(spine.columns)], spine.reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        joined[list(spine.columns)], spine.reset_index(drop=True)
+    )
 
 
 def test_dev_join_matches_brute_force_sql(
@@ -187,22 +197,28 @@ def test_sample_exercises_found_and_missing_values(expected: pd.DataFrame) -> No
     assert missing["click_count"] > 0, f"no session summarised late or stale: {missing}"
 
 
-def test_time_conditions_matter_in_this_sample(
+@pytest.fixture(scope="module")
+def leaky(
     dev_engine: sa.Engine,
     spine: pd.DataFrame,
-    expected: pd.DataFrame,
-    joined: pd.DataFrame,
     augmenter_config: dict[str, Any],
     contract: dict[str, Any],
+) -> pd.DataFrame:
+    """The latest row of each key whatever its time: what a leaky join would give."""
+    sql = brute_force_sql(augmenter_config, contract, as_of=False)
+    return sql_features(dev_engine, sql, spine)
+
+
+def test_time_conditions_matter_in_this_sample(
+    expected: pd.DataFrame, joined: pd.DataFrame, leaky: pd.DataFrame
 ) -> None:
     """Ignoring time would change values: the comparison above can catch leakage."""
-    leaky = sql_features(
-        dev_engine, brute_force_sql(augmenter_config, contract, as_of=False), spine
-    )
     for frame in (expected, joined):
         differing = sum(
-            not _same(a, w)
+            not _same(actual, wanted)
             for feature in leaky.columns
-            for a, w in zip(_values(frame[feature]), _values(leaky[feature]), strict=True)
+            for actual, wanted in zip(
+                _values(frame[feature]), _values(leaky[feature]), strict=True
+            )
         )
         assert differing > 0

@@ -34,17 +34,19 @@ NEAR = 40
 
 def _near(host: str, port: str) -> re.Pattern[bytes]:
     """``host`` and ``port`` (a whole number) within ``NEAR`` bytes, in either order."""
-    host_b, port_b = re.escape(host.encode()), rb"(?<!\d)" + re.escape(port.encode()) + rb"(?!\d)"
-    return re.compile(
-        host_b + rb".{0,%d}?" % NEAR + port_b + rb"|" + port_b + rb".{0,%d}?" % NEAR + host_b,
-        re.DOTALL,
-    )
+    host_re = re.escape(host)
+    port_re = rf"(?<!\d){re.escape(port)}(?!\d)"
+    gap = rf".{{0,{NEAR}}}?"
+    either = rf"{host_re}{gap}{port_re}|{port_re}{gap}{host_re}"
+    return re.compile(either.encode(), re.DOTALL)
 
 
 def leak_patterns(dev_env: dict[str, str]) -> dict[str, re.Pattern[bytes]]:
-    """What must never be recorded: secrets and the stack's addresses (no values shown)."""
+    """What must never be recorded: secrets and the stack's addresses."""
     patterns = {
-        "POSTGRES_PASSWORD": re.compile(re.escape(dev_env["POSTGRES_PASSWORD"].encode())),
+        "POSTGRES_PASSWORD": re.compile(
+            re.escape(dev_env["POSTGRES_PASSWORD"].encode())
+        ),
         "POSTGRES_HOST:POSTGRES_PORT": re.compile(
             re.escape(f"{dev_env['POSTGRES_HOST']}:{dev_env['POSTGRES_PORT']}".encode())
         ),
@@ -54,7 +56,9 @@ def leak_patterns(dev_env: dict[str, str]) -> dict[str, re.Pattern[bytes]]:
         "REDIS_HOST:REDIS_PORT": re.compile(
             re.escape(f"{dev_env['REDIS_HOST']}:{dev_env['REDIS_PORT']}".encode())
         ),
-        "REDIS_PORT next to REDIS_HOST": _near(dev_env["REDIS_HOST"], dev_env["REDIS_PORT"]),
+        "REDIS_PORT next to REDIS_HOST": _near(
+            dev_env["REDIS_HOST"], dev_env["REDIS_PORT"]
+        ),
         "MLFLOW_TRACKING_URI": re.compile(
             re.escape(dev_env["MLFLOW_TRACKING_URI"].rstrip("/").encode())
         ),
@@ -85,12 +89,14 @@ def downloaded(
     for recipe, run_id in dev_trained_runs.items():
         destination = tmp_path_factory.mktemp(f"artifacts_{recipe}")
         mlflow.artifacts.download_artifacts(
-            run_id=run_id, dst_path=str(destination / "run"),
+            run_id=run_id,
+            dst_path=str(destination / "run"),
             tracking_uri=dev_env["MLFLOW_TRACKING_URI"],
         )
         # MLflow 3 keeps the logged model outside the run's artifact root.
         mlflow.artifacts.download_artifacts(
-            artifact_uri=f"runs:/{run_id}/model", dst_path=str(destination / "model"),
+            artifact_uri=f"runs:/{run_id}/model",
+            dst_path=str(destination / "model"),
             tracking_uri=dev_env["MLFLOW_TRACKING_URI"],
         )
         folders[recipe] = destination
@@ -104,12 +110,15 @@ def test_self_check_leak_patterns_find_every_secret(dev_env: dict[str, str]) -> 
     samples = {
         "POSTGRES_PASSWORD": f"x{dev_env['POSTGRES_PASSWORD']}y".encode(),
         "POSTGRES_HOST:POSTGRES_PORT": f"postgresql://u@{host}:{port}/db".encode(),
-        "POSTGRES_PORT next to POSTGRES_HOST": f'{{"host": "{host}", "port": {port}}}'
-        .encode(),
-        "REDIS_PORT next to REDIS_HOST": f"{dev_env['REDIS_HOST']},port={dev_env['REDIS_PORT']}"
-        .encode(),
-        "MLFLOW_PORT next to MLFLOW_HOST": f"{dev_env['MLFLOW_HOST']} {dev_env['MLFLOW_PORT']}"
-        .encode(),
+        "POSTGRES_PORT next to POSTGRES_HOST": (
+            f'{{"host": "{host}", "port": {port}}}'.encode()
+        ),
+        "REDIS_PORT next to REDIS_HOST": (
+            f"{dev_env['REDIS_HOST']},port={dev_env['REDIS_PORT']}".encode()
+        ),
+        "MLFLOW_PORT next to MLFLOW_HOST": (
+            f"{dev_env['MLFLOW_HOST']} {dev_env['MLFLOW_PORT']}".encode()
+        ),
     }
     for name, sample in samples.items():
         assert name in find_leaks(sample, patterns), name
@@ -135,7 +144,9 @@ def test_dev_run_finished_on_the_server_with_http_artifacts(
     model_info = mlflow.models.get_model_info(f"runs:/{run.info.run_id}/model")
     logged = dev_mlflow.get_logged_model(model_info.model_id)
     assert logged.source_run_id == run.info.run_id
-    assert logged.artifact_location.startswith("mlflow-artifacts:"), logged.artifact_location
+    assert logged.artifact_location.startswith("mlflow-artifacts:"), (
+        logged.artifact_location
+    )
     model = mlflow.pyfunc.load_model(f"runs:/{run.info.run_id}/model")
     assert model.metadata.run_id == run.info.run_id
 
