@@ -23,7 +23,11 @@ from kedro.pipeline.node import Node
 from mmp_kedro.feature_store import bind_feature_store, get_feature_store
 from mmp_kedro.feature_store.project import feature_store_factory
 from mmp_kedro.mlflow_model import build_signature
-from mmp_kedro.preflight import check_catalog_services, check_mlflow_server
+from mmp_kedro.preflight import (
+    check_catalog_services,
+    check_credentials_resolve,
+    check_mlflow_server,
+)
 from mmp_kedro.recipe import RecipeError, ResolvedRecipe, load_recipe
 
 log = logging.getLogger(__name__)
@@ -42,6 +46,7 @@ class PreflightHook:
 
     @hook_impl(tryfirst=True)
     def after_context_created(self, context: KedroContext) -> None:
+        check_credentials_resolve(context.config_loader)
         try:
             server = context.config_loader["mlflow"].get("server") or {}
         except MissingConfigException:

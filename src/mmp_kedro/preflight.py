@@ -11,6 +11,8 @@ import urllib.request
 from typing import Any
 
 import sqlalchemy as sa
+from kedro.config import MissingConfigException
+from omegaconf.errors import InterpolationResolutionError
 from sqlalchemy.exc import OperationalError
 
 DEV_STACK_HINT = "start the DEV stack with `infra/dev-stack up`"
@@ -23,6 +25,20 @@ ENV_VARS = {
 
 class ServiceUnavailableError(RuntimeError):
     """A service the env's config points at cannot be used."""
+
+
+def check_credentials_resolve(config_loader: Any) -> None:
+    """Every ``${oc.env:VAR}`` in the env's credentials has its variable set."""
+    try:
+        config_loader["credentials"]
+    except MissingConfigException:
+        return
+    except InterpolationResolutionError as err:
+        raise ServiceUnavailableError(
+            f"credentials.yml of env '{config_loader.env}': {str(err).splitlines()[0]}. "
+            "Set it (see .env.example) and load it with `set -a; . ./.env; set +a`; "
+            f"for DEV, `infra/dev-stack up` creates .env"
+        ) from None
 
 
 def check_mlflow_server(tracking_uri: str | None, timeout: float = 5.0) -> None:
