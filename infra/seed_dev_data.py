@@ -55,14 +55,23 @@ def load_tables(db: sa.Engine, events: int) -> None:
         schema = None if name == "events" else "features"
         key = "session_id" if name == "events" else frame.columns[0]
         stamp = "event_timestamp" if name == "events" else "feature_timestamp"
+        qualified = f"{schema}.{name}" if schema else name
         with db.begin() as connection:  # one transaction per table: all or nothing
-            frame.to_sql(name, connection, schema=schema, if_exists="replace", index=False,
-                         method="multi", chunksize=2000)
-            qualified = f"{schema}.{name}" if schema else name
-            connection.execute(
-                sa.text(f"CREATE INDEX ON {qualified} ({key}, {stamp})")
-            )
+            frame.head(0).to_sql(name, connection, schema=schema, if_exists="replace",
+                                 index=False)
+            copy_rows(connection, qualified, frame)
+            connection.execute(sa.text(f"CREATE INDEX ON {qualified} ({key}, {stamp})"))
         log.info("loaded %s: %d rows", name if schema is None else f"features.{name}", len(frame))
+
+
+def copy_rows(connection: sa.Connection, table: str, frame) -> None:
+    """PostgreSQL COPY: ~20x faster than INSERTs for the 90k sample rows."""
+    columns = ", ".join(f'"{c}"' for c in frame.columns)
+    rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def main() -> None:
