@@ -32,7 +32,9 @@ RECIPE = "uplift_model_exp3"
 
 def timed_train(project: Path, *env_args: str) -> float:
     started = time.perf_counter()
-    result = run_kedro(project, *env_args, "--pipeline", "train", "--params", f"recipe={RECIPE}")
+    result = run_kedro(
+        project, *env_args, "--pipeline", "train", "--params", f"recipe={RECIPE}"
+    )
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         sys.exit(f"train {env_args or 'local'} failed:\n{result.stderr[-3000:]}")
@@ -51,27 +53,43 @@ def cold_stack_up(events: int) -> float:
     os.chmod(state, 0o755)
     env_file = state / "bench.env"
     text = (ROOT / ".env.example").read_text()
-    ports = {"POSTGRES_PORT": free_port(), "REDIS_PORT": free_port(), "MLFLOW_PORT": free_port()}
+    ports = {
+        "POSTGRES_PORT": free_port(),
+        "REDIS_PORT": free_port(),
+        "MLFLOW_PORT": free_port(),
+    }
+    overrides = {
+        **{key: str(port) for key, port in ports.items()},
+        "MLFLOW_TRACKING_URI": f"http://127.0.0.1:{ports['MLFLOW_PORT']}",
+        "DEV_SAMPLE_EVENTS": str(events),
+    }
     lines = []
     for line in text.splitlines():
         key = line.split("=", 1)[0]
-        if key in ports:
-            line = f"{key}={ports[key]}"
-        elif key == "MLFLOW_TRACKING_URI":
-            line = f"{key}=http://127.0.0.1:{ports['MLFLOW_PORT']}"
-        elif key == "DEV_SAMPLE_EVENTS":
-            line = f"{key}={events}"
-        lines.append(line)
+        lines.append(f"{key}={overrides[key]}" if key in overrides else line)
     env_file.write_text("\n".join(lines) + "\n")
-    env = {**os.environ, "DEV_STACK_STATE": str(state / "state"), "DEV_STACK_ENV_FILE": str(env_file)}
+    env = {
+        **os.environ,
+        "DEV_STACK_STATE": str(state / "state"),
+        "DEV_STACK_ENV_FILE": str(env_file),
+    }
     try:
         started = time.perf_counter()
-        subprocess.run([str(ROOT / "infra" / "dev-stack"), "up"], env=env, check=True,
-                       capture_output=True, text=True)
+        subprocess.run(
+            [str(ROOT / "infra" / "dev-stack"), "up"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         return time.perf_counter() - started
     finally:
-        subprocess.run([str(ROOT / "infra" / "dev-stack"), "down"], env=env,
-                       capture_output=True, text=True)
+        subprocess.run(
+            [str(ROOT / "infra" / "dev-stack"), "down"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         shutil.rmtree(state, ignore_errors=True)
 
 
@@ -84,7 +102,9 @@ def main() -> None:
         sys.exit("load the DEV stack's settings first: set -a; . ./.env; set +a")
     seeded = int(os.environ.get("DEV_SAMPLE_EVENTS", "10000"))
     if seeded != args.events:
-        sys.exit(f"the DEV stack is seeded with {seeded} events; pass --events {seeded}")
+        sys.exit(
+            f"the DEV stack is seeded with {seeded} events; pass --events {seeded}"
+        )
 
     with tempfile.TemporaryDirectory(prefix="mmp-bench-") as tmp:
         project = copy_project(Path(tmp))

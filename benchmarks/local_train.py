@@ -46,11 +46,15 @@ def main() -> None:
         prepare_local_data(project, n_events=args.events)
 
         started = time.perf_counter()
-        result = run_kedro(project, "--pipeline", "train", "--params", f"recipe={args.recipe}")
+        result = run_kedro(
+            project, "--pipeline", "train", "--params", f"recipe={args.recipe}"
+        )
         wall = time.perf_counter() - started
         if result.returncode != 0:
             sys.exit(f"kedro run failed:\n{result.stderr[-3000:]}")
-        run = mlflow_client(project).get_run(runs_of_recipe(project, args.recipe)[0].info.run_id)
+        run = mlflow_client(project).get_run(
+            runs_of_recipe(project, args.recipe)[0].info.run_id
+        )
 
         started = time.perf_counter()
         subprocess.run([sys.executable, "-c", STARTUP_IMPORTS], check=True)
@@ -58,7 +62,9 @@ def main() -> None:
 
     fits = run.data.metrics["model_fit_seconds_total"]
     print(f"recipe                      {args.recipe} ({args.events} spine rows)")
-    print(f"trials                      {run.data.params.get('recipe.hyperparameter_tuning.n_trials')}")
+    print(
+        f"trials                      {run.data.params.get('recipe.hyperparameter_tuning.n_trials')}"
+    )
     print(f"kedro run wall time         {wall:7.2f} s")
     print(f"sum of model fits           {fits:7.2f} s")
     print(f"ratio run / fits            {wall / fits:7.2f}")

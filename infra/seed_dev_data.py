@@ -39,10 +39,14 @@ def engine() -> sa.Engine:
 
 def already_seeded(db: sa.Engine, events: int) -> bool:
     with db.connect() as connection:
-        exists = connection.execute(sa.text("SELECT to_regclass('public.dev_stack_seed')")).scalar()
+        exists = connection.execute(
+            sa.text("SELECT to_regclass('public.dev_stack_seed')")
+        ).scalar()
         if not exists:
             return False
-        row = connection.execute(sa.text("SELECT version, events FROM dev_stack_seed")).first()
+        row = connection.execute(
+            sa.text("SELECT version, events FROM dev_stack_seed")
+        ).first()
     return row is not None and tuple(row) == (SEED_VERSION, events)
 
 
@@ -57,17 +61,26 @@ def load_tables(db: sa.Engine, events: int) -> None:
         stamp = "event_timestamp" if name == "events" else "feature_timestamp"
         qualified = f"{schema}.{name}" if schema else name
         with db.begin() as connection:  # one transaction per table: all or nothing
-            frame.head(0).to_sql(name, connection, schema=schema, if_exists="replace",
-                                 index=False)
+            frame.head(0).to_sql(
+                name, connection, schema=schema, if_exists="replace", index=False
+            )
             copy_rows(connection, qualified, frame)
             connection.execute(sa.text(f"CREATE INDEX ON {qualified} ({key}, {stamp})"))
-        log.info("loaded %s: %d rows", name if schema is None else f"features.{name}", len(frame))
+        log.info(
+            "loaded %s: %d rows",
+            name if schema is None else f"features.{name}",
+            len(frame),
+        )
 
 
 def copy_rows(connection: sa.Connection, table: str, frame) -> None:
     """PostgreSQL COPY: ~20x faster than INSERTs for the 90k sample rows."""
     columns = ", ".join(f'"{c}"' for c in frame.columns)
-    rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
+    rows = (
+        frame.astype(object)
+        .where(frame.notna(), None)
+        .itertuples(index=False, name=None)
+    )
     cursor = connection.connection.driver_connection.cursor()
     with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for row in rows:
@@ -88,9 +101,12 @@ def main() -> None:
     load_tables(db, args.events)
     apply(ROOT, "dev", materialize=True)
     with db.begin() as connection:
-        connection.execute(sa.text("CREATE TABLE dev_stack_seed (version text, events int)"))
         connection.execute(
-            sa.text("INSERT INTO dev_stack_seed VALUES (:v, :e)"), {"v": SEED_VERSION, "e": args.events}
+            sa.text("CREATE TABLE dev_stack_seed (version text, events int)")
+        )
+        connection.execute(
+            sa.text("INSERT INTO dev_stack_seed VALUES (:v, :e)"),
+            {"v": SEED_VERSION, "e": args.events},
         )
     log.info("seeded: sample data, Feast registry and Redis online store")
 

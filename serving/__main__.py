@@ -18,26 +18,44 @@ import uvicorn
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m serving")
-    parser.add_argument("--env", default=os.environ.get("MMP_ENV", os.environ.get("KEDRO_ENV", "local")))
+    parser.add_argument(
+        "--env", default=os.environ.get("MMP_ENV", os.environ.get("KEDRO_ENV", "local"))
+    )
     parser.add_argument("--run-id", default=os.environ.get("MMP_RUN_ID"))
     parser.add_argument("--host", default=os.environ.get("MMP_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("MMP_PORT", "8000")))
-    parser.add_argument("--project-path", type=Path,
-                        default=Path(os.environ.get("MMP_PROJECT_PATH", Path.cwd())))
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("MMP_PORT", "8000"))
+    )
+    parser.add_argument(
+        "--project-path",
+        type=Path,
+        default=Path(os.environ.get("MMP_PROJECT_PATH", Path.cwd())),
+    )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+    )
 
     from serving.app import ServingRefusedError, ServingSettings, create_app
 
     if not args.run_id:
-        parser.error("--run-id (or MMP_RUN_ID) is required: the MLflow run id of a trained model")
+        parser.error(
+            "--run-id (or MMP_RUN_ID) is required: the MLflow run id of a trained model"
+        )
     try:
-        app = create_app(ServingSettings(env=args.env, run_id=args.run_id,
-                                         project_path=args.project_path.resolve()))
+        app = create_app(
+            ServingSettings(
+                env=args.env,
+                run_id=args.run_id,
+                project_path=args.project_path.resolve(),
+            )
+        )
     except ServingRefusedError as err:
         print(f"error: {err}", file=sys.stderr)  # noqa: T201
         sys.exit(2)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(
+        app, host=args.host, port=args.port, log_level="warning", access_log=False
+    )
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ Every prediction runs the artifact's own ``KedroPipelineModel`` (augment -> tran
 features read from the env's Feast online store instead of the offline store.
 """
 
-
 import json
 import logging
 import tempfile
@@ -90,10 +89,18 @@ def load_artifact(run_id: str) -> LoadedArtifact:
     pyfunc = mlflow.pyfunc.load_model(f"runs:/{run_id}/{MODEL_ARTIFACT_PATH}")
     with tempfile.TemporaryDirectory() as tmp:
         files = {
-            name: Path(mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=name, dst_path=tmp)).read_text()
-            for name in ("loader_sql_snapshot.sql", "model_metadata.json",
-                         "hyperparameter_optimization.json", "augmenter_config_snapshot.yaml",
-                         "recipe_yaml_snapshot.yaml")
+            name: Path(
+                mlflow.artifacts.download_artifacts(
+                    run_id=run_id, artifact_path=name, dst_path=tmp
+                )
+            ).read_text()
+            for name in (
+                "loader_sql_snapshot.sql",
+                "model_metadata.json",
+                "hyperparameter_optimization.json",
+                "augmenter_config_snapshot.yaml",
+                "recipe_yaml_snapshot.yaml",
+            )
         }
     metadata = json.loads(files["model_metadata.json"])
     recipe = yaml.safe_load(files["recipe_yaml_snapshot.yaml"])
@@ -144,7 +151,12 @@ def create_app(settings: ServingSettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        log.info("serving run %s (%s) in env '%s'", artifact.run_id, artifact.task_type, settings.env)
+        log.info(
+            "serving run %s (%s) in env '%s'",
+            artifact.run_id,
+            artifact.task_type,
+            settings.env,
+        )
         yield
 
     app = FastAPI(
@@ -163,8 +175,10 @@ def create_app(settings: ServingSettings) -> FastAPI:
         log.warning("feature store unavailable: %s", type(exc).__name__)
         return JSONResponse(
             status_code=503,
-            content={"detail": "the feature store's online store (Redis) is not answering; "
-                               "retry when it is back"},
+            content={
+                "detail": "the feature store's online store (Redis) is not answering; "
+                "retry when it is back"
+            },
         )
 
     @app.get("/health", summary="Liveness")
@@ -176,21 +190,37 @@ def create_app(settings: ServingSettings) -> FastAPI:
         try:
             _probe_feature_store(artifact)
         except FEATURE_STORE_DOWN:
-            return JSONResponse(status_code=503, content={"status": "unavailable",
-                                                          "model_loaded": True,
-                                                          "feature_store": "unreachable"})
-        return JSONResponse({"status": "ready", "model_loaded": True, "feature_store": "ok"})
+            return JSONResponse(
+                status_code=503,
+                content={
+                    "status": "unavailable",
+                    "model_loaded": True,
+                    "feature_store": "unreachable",
+                },
+            )
+        return JSONResponse(
+            {"status": "ready", "model_loaded": True, "feature_store": "ok"}
+        )
 
-    @app.post("/predict", response_model=response_model, summary="Predict for one entity")
+    @app.post(
+        "/predict", response_model=response_model, summary="Predict for one entity"
+    )
     def predict(body: request_model, include_features: bool = False) -> dict[str, Any]:  # type: ignore[valid-type]
         return _predict(artifact, [body.model_dump()], include_features)[0]
 
-    @app.post("/predict_batch", response_model=list[response_model],
-              summary="Predict for a list of entities")
-    def predict_batch(body: list[request_model], include_features: bool = False) -> list[dict[str, Any]]:  # type: ignore[valid-type]
+    @app.post(
+        "/predict_batch",
+        response_model=list[response_model],
+        summary="Predict for a list of entities",
+    )
+    def predict_batch(
+        body: list[request_model], include_features: bool = False
+    ) -> list[dict[str, Any]]:  # type: ignore[valid-type]
         if not body:
             raise HTTPException(status_code=422, detail="send at least one entity")
-        return _predict(artifact, [item.model_dump() for item in body], include_features)
+        return _predict(
+            artifact, [item.model_dump() for item in body], include_features
+        )
 
     @app.get("/model/metadata", summary="The artifact's model_metadata record")
     def model_metadata() -> dict[str, Any]:
@@ -200,19 +230,26 @@ def create_app(settings: ServingSettings) -> FastAPI:
     def model_optimization() -> dict[str, Any]:
         return artifact.optimization
 
-    @app.get("/model/schema", summary="Request and response fields, derived from the artifact")
+    @app.get(
+        "/model/schema",
+        summary="Request and response fields, derived from the artifact",
+    )
     def model_schema() -> dict[str, Any]:
         return {
-            "request_fields": {n: t.__name__ for n, t in artifact.request_fields.items()},
+            "request_fields": {
+                n: t.__name__ for n, t in artifact.request_fields.items()
+            },
             "response_fields": list(response_model.model_fields),
             "derived_from": "loader_sql_snapshot: top-level SELECT columns minus "
-                            f"event_timestamp and {artifact.label_columns}",
+            f"event_timestamp and {artifact.label_columns}",
         }
 
     return app
 
 
-def _predict(artifact: LoadedArtifact, rows: list[dict[str, Any]], include_features: bool) -> list[dict[str, Any]]:
+def _predict(
+    artifact: LoadedArtifact, rows: list[dict[str, Any]], include_features: bool
+) -> list[dict[str, Any]]:
     """Run the artifact's pipeline in serving mode and shape one response per row."""
     frame = pd.DataFrame(rows)
     # Serving asks "as of now": the online store holds the latest values.
@@ -221,14 +258,18 @@ def _predict(artifact: LoadedArtifact, rows: list[dict[str, Any]], include_featu
         None, frame, params={"run_mode": "serving", "return_intermediate": True}
     )
     prediction_columns = PREDICTION_COLUMNS[artifact.task_type]
-    feature_columns = [f.split(":", 1)[1] for f in feature_refs(artifact.augmenter_config)] \
-        if artifact.augmenter_config.get("type") == "feature_store" else []
+    feature_columns = (
+        [f.split(":", 1)[1] for f in feature_refs(artifact.augmenter_config)]
+        if artifact.augmenter_config.get("type") == "feature_store"
+        else []
+    )
     responses = []
     for record in output.to_dict(orient="records"):
         response: dict[str, Any] = {c: _plain(record[c]) for c in prediction_columns}
         response["run_id"] = artifact.run_id
         response["unknown_entities"] = [
-            key for key, features in artifact.features_by_entity.items()
+            key
+            for key, features in artifact.features_by_entity.items()
             if all(pd.isna(record.get(f)) for f in features)
         ]
         if include_features:
@@ -243,7 +284,9 @@ def _probe_feature_store(artifact: LoadedArtifact) -> None:
         return
     refs = feature_refs(artifact.augmenter_config)[:1]
     key = next(iter(artifact.features_by_entity))
-    get_feature_store().get_online_features(features=refs, entity_rows=[{key: "__ready_probe__"}])
+    get_feature_store().get_online_features(
+        features=refs, entity_rows=[{key: "__ready_probe__"}]
+    )
 
 
 def _response_model(artifact: LoadedArtifact) -> type[BaseModel]:
@@ -257,12 +300,10 @@ def _response_model(artifact: LoadedArtifact) -> type[BaseModel]:
 
 
 def _plain(value: Any) -> Any:
-    """JSON-friendly scalars: numpy -> python, NaN -> None."""
-    if value is None or (isinstance(value, float) and value != value):
+    """JSON-friendly scalars: numpy -> python, NaN/NA -> None."""
+    if value is None or pd.isna(value):
         return None
-    if hasattr(value, "item"):
-        value = value.item()
-    return None if isinstance(value, float) and value != value else value
+    return value.item() if hasattr(value, "item") else value
 
 
 def _quiet_per_call_logging() -> None:

@@ -17,7 +17,11 @@ from mmp_kedro.sql import output_columns
 EVENT_TIMESTAMP = "event_timestamp"
 
 _MLFLOW_TO_PYTHON: dict[str, type] = {
-    "string": str, "long": int, "integer": int, "double": float, "float": float,
+    "string": str,
+    "long": int,
+    "integer": int,
+    "double": float,
+    "float": float,
     "boolean": bool,
 }
 
@@ -25,7 +29,11 @@ _MLFLOW_TO_PYTHON: dict[str, type] = {
 def request_fields(loader_sql: str, label_columns: list[str]) -> list[str]:
     """Entity-key fields a client sends: SQL output columns minus timestamp and labels."""
     excluded = {EVENT_TIMESTAMP, *label_columns}
-    return [c for c in output_columns(loader_sql, "loader_sql_snapshot") if c not in excluded]
+    return [
+        c
+        for c in output_columns(loader_sql, "loader_sql_snapshot")
+        if c not in excluded
+    ]
 
 
 def field_types(signature: ModelSignature | None, fields: list[str]) -> dict[str, type]:

@@ -48,7 +48,11 @@ def trained_runs(local_project: Path) -> dict[str, str]:
     """Each example recipe trained once with `kedro run` on LOCAL: recipe -> run id."""
     run_ids = {}
     for recipe in EXAMPLE_RECIPES:
-        result = run_kedro(local_project, "--pipeline", "train", "--params", f"recipe={recipe}")
-        assert result.returncode == 0, f"train {recipe} failed:\n{result.stderr[-4000:]}"
+        result = run_kedro(
+            local_project, "--pipeline", "train", "--params", f"recipe={recipe}"
+        )
+        assert result.returncode == 0, (
+            f"train {recipe} failed:\n{result.stderr[-4000:]}"
+        )
         run_ids[recipe] = runs_of_recipe(local_project, recipe)[0].info.run_id
     return run_ids

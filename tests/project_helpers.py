@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_EVENTS = 6000
@@ -26,8 +31,12 @@ TEST_TRAINING = {
         "n_jobs": 1,
         "storage": None,
         "study_name": None,
-        "pruning": {"enabled": True, "algorithm": "MedianPruner",
-                    "n_startup_trials": 2, "n_warmup_steps": 0},
+        "pruning": {
+            "enabled": True,
+            "algorithm": "MedianPruner",
+            "n_startup_trials": 2,
+            "n_warmup_steps": 0,
+        },
     },
 }
 
@@ -40,8 +49,15 @@ def copy_project(destination: Path) -> Path:
         shutil.copy2(PROJECT_ROOT / name, destination / name)
     # Kedro wants a source dir inside the project; the installed package is what runs.
     (destination / "src").mkdir()
-    for layer in ("01_raw", "02_intermediate", "03_primary", "05_model_input",
-                  "06_models", "07_model_output", "08_reporting"):
+    for layer in (
+        "01_raw",
+        "02_intermediate",
+        "03_primary",
+        "05_model_input",
+        "06_models",
+        "07_model_output",
+        "08_reporting",
+    ):
         (destination / "data" / layer).mkdir(parents=True, exist_ok=True)
     return destination
 
@@ -55,13 +71,19 @@ def prepare_local_data(project: Path, n_events: int = SAMPLE_EVENTS) -> None:
     apply(project, "local", materialize=True)
 
 
-def run_kedro(project: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+def run_kedro(
+    project: Path, *args: str, timeout: int = 900
+) -> subprocess.CompletedProcess:
     """``kedro run ...`` in ``project`` as a user would type it."""
     env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1"}
     env.pop("MLFLOW_TRACKING_URI", None)
     return subprocess.run(
         [str(Path(sys.executable).parent / "kedro"), "run", *args],
-        cwd=project, env=env, capture_output=True, text=True, timeout=timeout,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -83,3 +105,29 @@ def runs_of_recipe(project: Path, recipe: str) -> list:
         filter_string=f"tags.recipe = '{recipe}'",
         order_by=["attributes.start_time DESC"],
     )
+
+
+def is_missing(value: Any) -> bool:
+    """None, pd.NA and NaN all mean "no feature value"."""
+    return (
+        value is None
+        or value is pd.NA
+        or (isinstance(value, float) and math.isnan(value))
+    )
+
+
+def same_value(actual: Any, wanted: Any) -> bool:
+    """Equal, with all flavours of missing equal to each other, numbers approximately."""
+    if is_missing(actual) or is_missing(wanted):
+        return is_missing(actual) and is_missing(wanted)
+    if isinstance(wanted, str) or isinstance(actual, str):
+        return str(actual) == str(wanted)
+    return math.isclose(float(actual), float(wanted), rel_tol=1e-9, abs_tol=1e-9)
+
+
+def plain_values(column: pd.Series) -> list[Any]:
+    """Python values of a column, pandas/NumPy missing markers kept recognisable."""
+    return [
+        None if is_missing(v) else (v.item() if isinstance(v, np.generic) else v)
+        for v in column.astype(object).tolist()
+    ]

@@ -13,7 +13,10 @@ CONFIG_LOADER_ARGS = {
     # parameters so kedro-mlflow never logs it as MLflow params.
     "config_patterns": {
         "feature_store": ["feature_store*", "feature_store*/**"],
-        "mlflow": ["mlflow*", "mlflow*/**"],  # kedro-mlflow's; read by PreflightHook too
+        "mlflow": [
+            "mlflow*",
+            "mlflow*/**",
+        ],  # kedro-mlflow's; read by PreflightHook too
     },
     # `${oc.env:VAR,default}` in mlflow.yml (the tracking server's address) as well as
     # in credentials.yml. Secrets still belong in credentials.yml only.

@@ -38,7 +38,9 @@ class FeatureStoreHook:
 
     @hook_impl
     def after_context_created(self, context: KedroContext) -> None:
-        bind_feature_store(feature_store_factory(Path(context.project_path), context.env))
+        bind_feature_store(
+            feature_store_factory(Path(context.project_path), context.env)
+        )
 
 
 class PreflightHook:
@@ -125,8 +127,11 @@ class MlflowRunHook:
         self._base_name = f"{recipe.spec.model.class_name}_{recipe.name}_{stamp}"
         mlflow.set_tag("mlflow.runName", self._base_name)
         mlflow.set_tags(
-            {"recipe": recipe.name, "model_class_path": recipe.spec.model.class_path,
-             "task_type": recipe.spec.data_interface.task_type}
+            {
+                "recipe": recipe.name,
+                "model_class_path": recipe.spec.model.class_path,
+                "task_type": recipe.spec.data_interface.task_type,
+            }
         )
         mlflow.log_params(recipe_params(recipe))
 
@@ -176,6 +181,10 @@ def recipe_params(recipe: ResolvedRecipe) -> dict[str, Any]:
         "recipe.hyperparameter_tuning.metric": spec.tuning_metric,
     }
     for name, value in spec.model.hyperparameters.items():
-        shown = value.model_dump(exclude_none=True) if hasattr(value, "model_dump") else value
+        shown = (
+            value.model_dump(exclude_none=True)
+            if hasattr(value, "model_dump")
+            else value
+        )
         params[f"recipe.model.hyperparameters.{name}"] = str(shown)[:250]
     return params

@@ -13,12 +13,27 @@ import mmp_kedro
 
 #: Distributions the artifact needs at predict time (pinned to what trained it).
 RUNTIME_DISTRIBUTIONS = (
-    "kedro", "kedro-datasets", "kedro-mlflow", "mlflow", "pandas", "numpy",
-    "scikit-learn", "xgboost", "lightgbm", "causalml", "feast", "sqlglot", "pyyaml",
+    "kedro",
+    "kedro-datasets",
+    "kedro-mlflow",
+    "mlflow",
+    "pandas",
+    "numpy",
+    "scikit-learn",
+    "xgboost",
+    "lightgbm",
+    "causalml",
+    "feast",
+    "sqlglot",
+    "pyyaml",
 )
 
 #: Predict-time params of the artifact, with their defaults.
-INFERENCE_PARAMS = {"run_mode": "batch", "return_intermediate": False, "runner": "SequentialRunner"}
+INFERENCE_PARAMS = {
+    "run_mode": "batch",
+    "return_intermediate": False,
+    "runner": "SequentialRunner",
+}
 
 
 def pip_requirements() -> list[str]:
@@ -42,7 +57,9 @@ def build_signature(spine: pd.DataFrame, optional_columns: list[str]) -> ModelSi
     inferred = infer_signature(model_input=spine.head(200), params=INFERENCE_PARAMS)
     inputs = Schema(
         [
-            ColSpec(type=col.type, name=col.name, required=col.name not in optional_columns)
+            ColSpec(
+                type=col.type, name=col.name, required=col.name not in optional_columns
+            )
             for col in inferred.inputs.inputs
         ]
     )

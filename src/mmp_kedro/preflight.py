@@ -19,7 +19,10 @@ DEV_STACK_HINT = "start the DEV stack with `infra/dev-stack up`"
 
 #: The variables behind each backend's address and login (see .env.example).
 ENV_VARS = {
-    "postgresql": (("POSTGRES_HOST", "POSTGRES_PORT"), ("POSTGRES_USER", "POSTGRES_PASSWORD")),
+    "postgresql": (
+        ("POSTGRES_HOST", "POSTGRES_PORT"),
+        ("POSTGRES_USER", "POSTGRES_PASSWORD"),
+    ),
 }
 
 
@@ -46,7 +49,9 @@ def check_mlflow_server(tracking_uri: str | None, timeout: float = 5.0) -> None:
     if not tracking_uri or not tracking_uri.startswith(("http://", "https://")):
         return
     try:
-        with urllib.request.urlopen(f"{tracking_uri.rstrip('/')}/health", timeout=timeout):
+        with urllib.request.urlopen(
+            f"{tracking_uri.rstrip('/')}/health", timeout=timeout
+        ):
             return
     except (urllib.error.URLError, OSError) as err:
         reason = getattr(err, "reason", err)
@@ -62,12 +67,16 @@ def check_sql_engine(engine: sa.Engine, role: str) -> None:
         with engine.connect() as connection:
             connection.exec_driver_sql("SELECT 1")
     except OperationalError as err:
-        raise ServiceUnavailableError(_describe_sql_failure(engine, role, err)) from None
+        raise ServiceUnavailableError(
+            _describe_sql_failure(engine, role, err)
+        ) from None
 
 
 def _describe_sql_failure(engine: sa.Engine, role: str, err: OperationalError) -> str:
     backend = engine.url.get_backend_name()
-    address_vars, login_vars = ENV_VARS.get(backend, (("the host", "port"), ("the user", "password")))
+    address_vars, login_vars = ENV_VARS.get(
+        backend, (("the host", "port"), ("the user", "password"))
+    )
     where = f"{backend} at {engine.url.host}:{engine.url.port}"
     detail = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
     if "password authentication failed" in detail or "authentication" in detail.lower():

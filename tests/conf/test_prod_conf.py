@@ -35,13 +35,17 @@ def prod_loader(monkeypatch: pytest.MonkeyPatch):
 
 
 def test_every_prod_catalog_entry_is_constructed_without_connecting(prod_loader):
-    catalog = DataCatalog.from_config(prod_loader["catalog"], prod_loader["credentials"])
+    catalog = DataCatalog.from_config(
+        prod_loader["catalog"], prod_loader["credentials"]
+    )
     datasets = {name: catalog.get(name) for name in catalog.keys()}
     assert isinstance(datasets["spine_loader"], SQLEngineDataset)
     assert isinstance(datasets["optuna_storage"], OptunaStorageDataset)
     assert {"batch_predictions", "batch_intermediates"} <= set(datasets)
     description = str(datasets["spine_loader"])
-    assert "bigquery" in description and PROD_ENV["CLOUDSQL_PASSWORD"] not in description
+    assert (
+        "bigquery" in description and PROD_ENV["CLOUDSQL_PASSWORD"] not in description
+    )
 
 
 def test_prod_feature_store_resolves_to_bigquery_and_redis(prod_loader):
@@ -50,14 +54,18 @@ def test_prod_feature_store_resolves_to_bigquery_and_redis(prod_loader):
     assert config.offline_store.type == "bigquery"
     assert config.offline_store.project_id == PROD_ENV["GCP_PROJECT"]
     assert config.online_store.type == "redis"
-    views = [d for d in build_definitions(settings, Path("."))
-             if isinstance(d, FeatureView)]
+    views = [
+        d for d in build_definitions(settings, Path(".")) if isinstance(d, FeatureView)
+    ]
     assert {v.name for v in views} == set(settings["feature_views"])
     assert all(isinstance(v.batch_source, BigQuerySource) for v in views)
 
 
 def test_prod_tracks_to_the_mlflow_server_and_tunes_with_workers(prod_loader):
-    assert prod_loader["mlflow"]["server"]["mlflow_tracking_uri"] == "https://mlflow.internal"
+    assert (
+        prod_loader["mlflow"]["server"]["mlflow_tracking_uri"]
+        == "https://mlflow.internal"
+    )
     tuning = prod_loader["parameters"]["tuning"]
     assert tuning["timeout_seconds"] == 7200 and tuning["workers"] > 1
 

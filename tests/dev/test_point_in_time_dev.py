@@ -9,16 +9,14 @@ such that ``event - ttl <= feature_timestamp <= event``, or missing if none.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 import yaml
-from project_helpers import PROJECT_ROOT
+from project_helpers import PROJECT_ROOT, plain_values, same_value
 
 from mmp_kedro.feature_store import bind_feature_store, unbind_feature_store
 from mmp_kedro.feature_store.project import feature_store_factory
@@ -139,30 +137,6 @@ def expected(
     return sql_features(dev_engine, brute_force_sql(augmenter_config, contract), spine)
 
 
-def _missing(value: Any) -> bool:
-    return (
-        value is None
-        or value is pd.NA
-        or (isinstance(value, float) and math.isnan(value))
-    )
-
-
-def _same(actual: Any, wanted: Any) -> bool:
-    """Equal, all flavours of missing equal to each other, numbers approximately."""
-    if _missing(actual) or _missing(wanted):
-        return _missing(actual) and _missing(wanted)
-    if isinstance(wanted, str) or isinstance(actual, str):
-        return str(actual) == str(wanted)
-    return math.isclose(float(actual), float(wanted), rel_tol=1e-9, abs_tol=1e-9)
-
-
-def _values(column: pd.Series) -> list[Any]:
-    return [
-        None if _missing(v) else (v.item() if isinstance(v, np.generic) else v)
-        for v in column.astype(object).tolist()
-    ]
-
-
 def test_dev_join_keeps_the_spine(joined: pd.DataFrame, spine: pd.DataFrame) -> None:
     """Same rows in the same order, the spine's columns untouched."""
     assert len(joined) == len(spine)
@@ -179,9 +153,9 @@ def test_dev_join_matches_brute_force_sql(
     assert list(expected.columns) == names
     mismatches = []
     for feature in names:
-        got, wanted = _values(joined[feature]), _values(expected[feature])
+        got, wanted = plain_values(joined[feature]), plain_values(expected[feature])
         for row, (actual, want) in enumerate(zip(got, wanted, strict=True)):
-            if not _same(actual, want):
+            if not same_value(actual, want):
                 mismatches.append((row, feature, actual, want))
     assert not mismatches, (
         f"{len(mismatches)} of {len(names) * len(joined)} values differ from the SQL "
@@ -189,7 +163,7 @@ def test_dev_join_matches_brute_force_sql(
     )
 
 
-def test_sample_exercises_found_and_missing_values(expected: pd.DataFrame) -> None:
+def test_sample_exercises_found_and_missingplain_values(expected: pd.DataFrame) -> None:
     """The sample is a real test: every feature is found somewhere, some are missing."""
     for feature in expected.columns:
         assert expected[feature].notna().any(), feature
@@ -215,10 +189,10 @@ def test_time_conditions_matter_in_this_sample(
     """Ignoring time would change values: the comparison above can catch leakage."""
     for frame in (expected, joined):
         differing = sum(
-            not _same(actual, wanted)
+            not same_value(actual, wanted)
             for feature in leaky.columns
             for actual, wanted in zip(
-                _values(frame[feature]), _values(leaky[feature]), strict=True
+                plain_values(frame[feature]), plain_values(leaky[feature]), strict=True
             )
         )
         assert differing > 0

@@ -115,20 +115,30 @@ MALFORMED: dict[str, Case] = {
     "class_path module does not exist": Case(
         "classifier",
         set_("model.class_path", "xgbooost.XGBClassifier"),
-        ("model.class_path 'xgbooost.XGBClassifier'", "module 'xgbooost'",
-         "not installed or does not exist"),
+        (
+            "model.class_path 'xgbooost.XGBClassifier'",
+            "module 'xgbooost'",
+            "not installed or does not exist",
+        ),
     ),
     "class_path class misspelt suggests the close match": Case(
         "classifier",
         set_("model.class_path", "xgboost.XGBClasifier"),
-        ("model.class_path 'xgboost.XGBClasifier'", "has no class 'XGBClasifier'",
-         "did you mean", "'XGBClassifier'"),
+        (
+            "model.class_path 'xgboost.XGBClasifier'",
+            "has no class 'XGBClasifier'",
+            "did you mean",
+            "'XGBClassifier'",
+        ),
     ),
     "class_path class has no fit or predict": Case(
         "classifier",
         set_("model.class_path", "collections.OrderedDict"),
-        ("model.class_path 'collections.OrderedDict'", "lacks ['fit', 'predict']",
-         "needs fit() and predict()"),
+        (
+            "model.class_path 'collections.OrderedDict'",
+            "lacks ['fit', 'predict']",
+            "needs fit() and predict()",
+        ),
     ),
     "class_path is a function, not a class": Case(
         "classifier",
@@ -144,11 +154,19 @@ MALFORMED: dict[str, Case] = {
         "classifier",
         both(
             set_("model.class_path", "sklearn.ensemble.RandomForestClassifier"),
-            set_(HP, {"n_estimator": {"type": "int", "low": 50, "high": 300},
-                      "max_depth": {"type": "int", "low": 2, "high": 6}}),
+            set_(
+                HP,
+                {
+                    "n_estimator": {"type": "int", "low": 50, "high": 300},
+                    "max_depth": {"type": "int", "low": 2, "high": 6},
+                },
+            ),
         ),
-        ("model.hyperparameters ['n_estimator']",
-         "not parameters of sklearn.ensemble.RandomForestClassifier", "'n_estimators'"),
+        (
+            "model.hyperparameters ['n_estimator']",
+            "not parameters of sklearn.ensemble.RandomForestClassifier",
+            "'n_estimators'",
+        ),
     ),
     # -- model.hyperparameters search ranges -------------------------------------------
     "search range low above high": Case(
@@ -158,8 +176,9 @@ MALFORMED: dict[str, Case] = {
     ),
     "log search range with low of zero": Case(
         "classifier",
-        set_(f"{HP}.learning_rate",
-             {"type": "float", "low": 0, "high": 0.3, "log": True}),
+        set_(
+            f"{HP}.learning_rate", {"type": "float", "low": 0, "high": 0.3, "log": True}
+        ),
         ("hyperparameters.learning_rate", "a log range needs low > 0", "low=0"),
     ),
     "int search range with fractional bounds": Case(
@@ -181,33 +200,43 @@ MALFORMED: dict[str, Case] = {
     "tuning metric of another task (roc_auc on causal)": Case(
         "uplift",
         set_("hyperparameter_tuning.metric", "roc_auc"),
-        ("hyperparameter_tuning.metric 'roc_auc' is not a causal metric",
-         "expected one of ['auuc', 'qini']"),
+        (
+            "hyperparameter_tuning.metric 'roc_auc' is not a causal metric",
+            "expected one of ['auuc', 'qini']",
+        ),
     ),
     "tuning metric spelt as the sklearn function": Case(
         "classifier",
         set_("hyperparameter_tuning.metric", "accuracy_score"),
-        ("hyperparameter_tuning.metric 'accuracy_score' is not a classification",
-         "'accuracy'"),
+        (
+            "hyperparameter_tuning.metric 'accuracy_score' is not a classification",
+            "'accuracy'",
+        ),
     ),
     "tuning direction contradicts the metric (rmse maximized)": Case(
         "regression",
         set_("hyperparameter_tuning.direction", "maximize"),
-        ("hyperparameter_tuning.direction 'maximize' contradicts metric 'rmse'",
-         "use direction: minimize"),
+        (
+            "hyperparameter_tuning.direction 'maximize' contradicts metric 'rmse'",
+            "use direction: minimize",
+        ),
     ),
     "tuning enabled without any search range": Case(
         "classifier",
         set_(HP, FIXED_ONLY),
-        ("hyperparameter_tuning.enabled is true",
-         "model.hyperparameters has no search range"),
+        (
+            "hyperparameter_tuning.enabled is true",
+            "model.hyperparameters has no search range",
+        ),
     ),
     "search ranges with tuning disabled": Case(
         "classifier",
         set_("hyperparameter_tuning.enabled", False),
-        ("model.hyperparameters has search ranges",
-         "['learning_rate', 'max_depth', 'n_estimators', 'subsample']",
-         "hyperparameter_tuning.enabled is false"),
+        (
+            "model.hyperparameters has search ranges",
+            "['learning_rate', 'max_depth', 'n_estimators', 'subsample']",
+            "hyperparameter_tuning.enabled is false",
+        ),
     ),
     "tuning with zero trials": Case(
         "classifier",
@@ -218,8 +247,10 @@ MALFORMED: dict[str, Case] = {
     "loader SQL file does not exist": Case(
         "classifier",
         set_("loader.source_uri", f"{LOADERS}/conversion_spin.sql"),
-        ("loader.source_uri 'recipes/sql/loaders/conversion_spin.sql' is not a file",
-         "expected a SQL file relative to the project root"),
+        (
+            "loader.source_uri 'recipes/sql/loaders/conversion_spin.sql' is not a file",
+            "expected a SQL file relative to the project root",
+        ),
     ),
     "loader SQL selects star": Case(
         "classifier",
@@ -260,14 +291,20 @@ MALFORMED: dict[str, Case] = {
     "target_col not returned by the loader SQL": Case(
         "classifier",
         set_("data_interface.target_col", "convertd"),
-        ("data_interface.target_col 'convertd' is not a column of "
-         "recipes/sql/loaders/conversion_spine.sql", "'converted'"),
+        (
+            "data_interface.target_col 'convertd' is not a column of "
+            "recipes/sql/loaders/conversion_spine.sql",
+            "'converted'",
+        ),
     ),
     "treatment_col not returned by the loader SQL": Case(
         "uplift",
         set_("data_interface.treatment_col", "group"),
-        ("data_interface.treatment_col 'group' is not a column of "
-         "recipes/sql/loaders/user_session_spine.sql", "'grp'"),
+        (
+            "data_interface.treatment_col 'group' is not a column of "
+            "recipes/sql/loaders/user_session_spine.sql",
+            "'grp'",
+        ),
     ),
     # -- unknown fields ----------------------------------------------------------------
     "misspelt top-level section": Case(
@@ -410,7 +447,9 @@ def test_search_range_error_names_the_full_field_path(project, case_id):
 def test_int_search_range_with_infinite_bound(project):
     recipe = copy.deepcopy(BASES["classifier"])
     recipe["model"]["hyperparameters"]["n_estimators"] = {
-        "type": "int", "low": 50, "high": float("inf"),
+        "type": "int",
+        "low": 50,
+        "high": float("inf"),
     }
     write(project, BROKEN, recipe)
     message = load_error(project)

@@ -18,7 +18,9 @@ class OptunaStorageDataset(AbstractDataset[None, "str | None"]):
     ``load()`` returns the storage URL, or ``None`` for an in-memory study.
     """
 
-    def __init__(self, credentials: dict[str, Any] | None = None, metadata: dict | None = None):
+    def __init__(
+        self, credentials: dict[str, Any] | None = None, metadata: dict | None = None
+    ):
         self._storage = (credentials or {}).get("storage")
         self.metadata = metadata
 

@@ -79,4 +79,7 @@ class SQLEngineDataset(AbstractDataset[None, SQLQueryRunner]):
 
     def _describe(self) -> dict[str, Any]:
         # Never the URL itself: it may hold a password.
-        return {"backend": self._url.get_backend_name(), "init_sql": len(self._init_sql)}
+        return {
+            "backend": self._url.get_backend_name(),
+            "init_sql": len(self._init_sql),
+        }

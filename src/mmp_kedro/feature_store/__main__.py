@@ -28,8 +28,12 @@ def apply(project_path: Path, env: str, materialize: bool) -> None:
     log.info("applied %d Feast objects to env '%s'", len(definitions), env)
     if materialize:
         window = settings.get("materialize") or {}
-        start = datetime.fromisoformat(str(window.get("start", "2024-01-01T00:00:00+00:00")))
-        end = datetime.fromisoformat(str(window.get("end", "2025-08-01T00:00:00+00:00")))
+        start = datetime.fromisoformat(
+            str(window.get("start", "2024-01-01T00:00:00+00:00"))
+        )
+        end = datetime.fromisoformat(
+            str(window.get("end", "2025-08-01T00:00:00+00:00"))
+        )
         store.materialize(start_date=start, end_date=end)
         log.info("materialised the online store from %s to %s", start, end)
 
@@ -41,7 +45,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--project-path", type=Path, default=Path.cwd())
     parser.add_argument("--materialize", action="store_true")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(levelname)s %(name)s: %(message)s"
+    )
     apply(args.project_path.resolve(), args.env, args.materialize)
 
 

@@ -19,35 +19,41 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # feast is slow to import; nothing here needs it at import time
     from feast import FeatureStore
 
-_lock = threading.Lock()
-_factory: Callable[[], FeatureStore] | None = None
-_store: FeatureStore | None = None
-
 
 class FeatureStoreNotBoundError(RuntimeError):
     """No feature store could be bound for this process."""
 
 
-def bind_feature_store(factory: Callable[[], FeatureStore]) -> None:
+class _Binding:
+    """The process's factory and the store it built (built once, on first use)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.factory: Callable[[], FeatureStore] | None = None
+        self.store: FeatureStore | None = None
+
+
+_binding = _Binding()
+
+
+def bind_feature_store(factory: Callable[[], FeatureStore] | None) -> None:
     """Bind a factory; the store is built on first use and then reused."""
-    global _factory, _store
-    with _lock:
-        _factory, _store = factory, None
+    with _binding.lock:
+        _binding.factory, _binding.store = factory, None
 
 
 def unbind_feature_store() -> None:
     """Forget the bound store (tests, or a process switching env)."""
-    bind_feature_store(None)  # type: ignore[arg-type]
+    bind_feature_store(None)
 
 
 def get_feature_store() -> FeatureStore:
     """The bound store, building it on first use."""
-    global _store
-    with _lock:
-        if _store is None:
-            factory = _factory or _factory_from_environment()
-            _store = factory()
-        return _store
+    with _binding.lock:
+        if _binding.store is None:
+            factory = _binding.factory or _factory_from_environment()
+            _binding.store = factory()
+        return _binding.store
 
 
 def _factory_from_environment() -> Callable[[], FeatureStore]:

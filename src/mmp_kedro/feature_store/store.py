@@ -18,6 +18,7 @@ from feast import Entity, FeatureStore, FeatureView, Field, FileSource, RepoConf
 from feast import types as feast_types
 from feast.value_type import ValueType
 
+
 class FeatureStoreConfigError(ValueError):
     """``feature_store.yml`` does not describe a usable feature store."""
 

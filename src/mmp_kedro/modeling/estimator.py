@@ -72,7 +72,9 @@ class TrainedModel:
         if self.task_type == "causal":
             uplift = np.asarray(self.estimator.predict(X.to_numpy()))
             uplift = uplift[:, 0] if uplift.ndim == 2 else uplift
-            return pd.DataFrame({"uplift_score": uplift.astype(float)}, index=features.index)
+            return pd.DataFrame(
+                {"uplift_score": uplift.astype(float)}, index=features.index
+            )
         if self.task_type == "clustering":
             return pd.DataFrame(
                 {"cluster": np.asarray(self.estimator.predict(X)).astype(int)},
@@ -100,7 +102,11 @@ def fit_model(
     estimator = import_model_class(class_path)(**hyperparameters)
     started = time.perf_counter()
     if task_type == "causal":
-        estimator.fit(X=features.to_numpy(), treatment=labels.treatment, y=labels.target.to_numpy())
+        estimator.fit(
+            X=features.to_numpy(),
+            treatment=labels.treatment,
+            y=labels.target.to_numpy(),
+        )
     elif task_type == "clustering":
         estimator.fit(features)
     else:

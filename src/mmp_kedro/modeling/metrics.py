@@ -14,7 +14,10 @@ SHUFFLES = 20
 
 
 def evaluate(
-    model: TrainedModel, features: pd.DataFrame, labels: Labels, with_baselines: bool = True
+    model: TrainedModel,
+    features: pd.DataFrame,
+    labels: Labels,
+    with_baselines: bool = True,
 ) -> dict[str, float]:
     """All metrics of the model's task on ``features``/``labels``.
 
@@ -29,7 +32,9 @@ def evaluate(
     if task == "causal":
         scores = model.predict_frame(features)["uplift_score"].to_numpy()
         return uplift_metrics(
-            scores, labels.target.to_numpy(), labels.treatment,
+            scores,
+            labels.target.to_numpy(),
+            labels.treatment,
             shuffles=SHUFFLES if with_baselines else 0,
         )
     clusters = model.predict_frame(features)["cluster"].to_numpy()
@@ -37,7 +42,10 @@ def evaluate(
 
 
 def uplift_metrics(
-    scores: np.ndarray, outcome: np.ndarray, treatment: np.ndarray, shuffles: int = SHUFFLES
+    scores: np.ndarray,
+    outcome: np.ndarray,
+    treatment: np.ndarray,
+    shuffles: int = SHUFFLES,
 ) -> dict[str, float]:
     """AUUC and Qini of ``scores`` and of the same scores shuffled.
 
@@ -54,8 +62,12 @@ def uplift_metrics(
     rng = np.random.default_rng(SHUFFLE_SEED)
     shuffled = {f"shuffled_{i}": rng.permutation(scores) for i in range(shuffles)}
     frame = pd.DataFrame({"y": outcome, "w": treatment, "model": scores, **shuffled})
-    auuc = auuc_score(frame, outcome_col="y", treatment_col="w", normalize=False) / len(frame)
-    qini = qini_score(frame, outcome_col="y", treatment_col="w", normalize=False) / len(frame)
+    auuc = auuc_score(frame, outcome_col="y", treatment_col="w", normalize=False) / len(
+        frame
+    )
+    qini = qini_score(frame, outcome_col="y", treatment_col="w", normalize=False) / len(
+        frame
+    )
     treated = treatment == 1
     observed_ate = (
         float(outcome[treated].mean() - outcome[~treated].mean())
@@ -73,7 +85,9 @@ def uplift_metrics(
     }
 
 
-def _classification(model: TrainedModel, features: pd.DataFrame, target: pd.Series) -> dict[str, float]:
+def _classification(
+    model: TrainedModel, features: pd.DataFrame, target: pd.Series
+) -> dict[str, float]:
     predicted = model.predict_frame(features)["prediction"]
     classes = np.unique(target)
     binary = len(classes) <= 2
@@ -81,7 +95,9 @@ def _classification(model: TrainedModel, features: pd.DataFrame, target: pd.Seri
     pos_label = classes[-1] if binary else 1
     result = {
         "accuracy": skm.accuracy_score(target, predicted),
-        "f1": skm.f1_score(target, predicted, average=average, pos_label=pos_label, zero_division=0),
+        "f1": skm.f1_score(
+            target, predicted, average=average, pos_label=pos_label, zero_division=0
+        ),
         "precision": skm.precision_score(
             target, predicted, average=average, pos_label=pos_label, zero_division=0
         ),
@@ -91,12 +107,16 @@ def _classification(model: TrainedModel, features: pd.DataFrame, target: pd.Seri
     }
     if hasattr(model.estimator, "predict_proba"):
         proba = np.asarray(model.estimator.predict_proba(features[model.feature_names]))
-        model_classes = list(getattr(model.estimator, "classes_", range(proba.shape[1])))
+        model_classes = list(
+            getattr(model.estimator, "classes_", range(proba.shape[1]))
+        )
         if len(classes) > 1:
             result["roc_auc"] = (
                 skm.roc_auc_score(target, proba[:, 1])
                 if proba.shape[1] == 2
-                else skm.roc_auc_score(target, proba, multi_class="ovr", labels=model_classes)
+                else skm.roc_auc_score(
+                    target, proba, multi_class="ovr", labels=model_classes
+                )
             )
         result["log_loss"] = skm.log_loss(target, proba, labels=model_classes)
     return {k: float(v) for k, v in result.items()}

@@ -31,7 +31,9 @@ class SimpleScaler(TransformerMixin, BaseEstimator):
     never features.
     """
 
-    def __init__(self, exclude_cols: list[str] | None = None, criterion_col: str | None = None):
+    def __init__(
+        self, exclude_cols: list[str] | None = None, criterion_col: str | None = None
+    ):
         self.exclude_cols = exclude_cols
         self.criterion_col = criterion_col
 
@@ -59,7 +61,10 @@ class SimpleScaler(TransformerMixin, BaseEstimator):
                 (
                     "numeric",
                     Pipeline(
-                        [("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]
+                        [
+                            ("impute", SimpleImputer(strategy="median")),
+                            ("scale", StandardScaler()),
+                        ]
                     ),
                     numeric,
                 )
@@ -73,7 +78,9 @@ class SimpleScaler(TransformerMixin, BaseEstimator):
                             ("impute", SimpleImputer(strategy="most_frequent")),
                             (
                                 "encode",
-                                OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                                OneHotEncoder(
+                                    handle_unknown="ignore", sparse_output=False
+                                ),
                             ),
                         ]
                     ),
@@ -104,7 +111,9 @@ class SimpleScaler(TransformerMixin, BaseEstimator):
         """Means the scaler learnt, by column (what the leakage test inspects)."""
         if not self.numeric_columns_:
             return {}
-        scaler = self.column_transformer_.named_transformers_["numeric"].named_steps["scale"]
+        scaler = self.column_transformer_.named_transformers_["numeric"].named_steps[
+            "scale"
+        ]
         return dict(zip(self.numeric_columns_, scaler.mean_.tolist(), strict=True))
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
@@ -117,7 +126,9 @@ def _as_model_frame(X: pd.DataFrame, categorical: list[str]) -> pd.DataFrame:  #
         return X
     frame = X.copy()
     for column in categorical:
-        frame[column] = frame[column].astype(object).where(frame[column].notna(), np.nan)
+        frame[column] = (
+            frame[column].astype(object).where(frame[column].notna(), np.nan)
+        )
     return frame
 
 

@@ -21,7 +21,12 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
-from mmp_kedro.modeling.estimator import Labels, TrainedModel, fit_model, treatment_indicator
+from mmp_kedro.modeling.estimator import (
+    Labels,
+    TrainedModel,
+    fit_model,
+    treatment_indicator,
+)
 from mmp_kedro.modeling.metrics import evaluate
 from mmp_kedro.modeling.preprocessing import build_preprocessor
 from mmp_kedro.recipe.schema import Recipe, SearchRange
@@ -33,7 +38,9 @@ def split_labels(frame: pd.DataFrame, recipe: Recipe) -> tuple[pd.DataFrame, Lab
     """Feature columns (label columns removed) and the labels of ``frame``."""
     data = recipe.data_interface
     labels = Labels(
-        target=frame[data.target_col].reset_index(drop=True) if data.target_col else None,
+        target=frame[data.target_col].reset_index(drop=True)
+        if data.target_col
+        else None,
         treatment=(
             treatment_indicator(frame[data.treatment_col], data.treatment_value)
             if data.treatment_col
@@ -76,7 +83,9 @@ def holdout_split(
         random_state=random_state,
         stratify=stratification_key(frame, recipe),
     )
-    return train.sort_index().reset_index(drop=True), test.sort_index().reset_index(drop=True)
+    return train.sort_index().reset_index(drop=True), test.sort_index().reset_index(
+        drop=True
+    )
 
 
 @dataclass
@@ -87,7 +96,9 @@ class FittedPipeline:
     model: TrainedModel
 
 
-def fit_pipeline(rows: pd.DataFrame, recipe: Recipe, hyperparameters: dict[str, Any]) -> FittedPipeline:
+def fit_pipeline(
+    rows: pd.DataFrame, recipe: Recipe, hyperparameters: dict[str, Any]
+) -> FittedPipeline:
     """Fit a fresh preprocessor and model on ``rows`` only."""
     features, labels = split_labels(rows, recipe)
     preprocessor = build_preprocessor(
@@ -104,7 +115,10 @@ def fit_pipeline(rows: pd.DataFrame, recipe: Recipe, hyperparameters: dict[str, 
 
 
 def score_pipeline(
-    fitted: FittedPipeline, rows: pd.DataFrame, recipe: Recipe, with_baselines: bool = True
+    fitted: FittedPipeline,
+    rows: pd.DataFrame,
+    recipe: Recipe,
+    with_baselines: bool = True,
 ) -> dict[str, float]:
     """Metrics of ``fitted`` on ``rows`` (transformed, never refitted)."""
     features, labels = split_labels(rows, recipe)
@@ -113,13 +127,19 @@ def score_pipeline(
     )
 
 
-def cv_folds(frame: pd.DataFrame, recipe: Recipe, n_folds: int, random_state: int) -> list:
+def cv_folds(
+    frame: pd.DataFrame, recipe: Recipe, n_folds: int, random_state: int
+) -> list:
     """(train index, validation index) pairs within the training rows."""
     key = stratification_key(frame, recipe)
     if key is not None and pd.Series(key).value_counts().min() >= n_folds:
-        splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=random_state)
+        splitter = StratifiedKFold(
+            n_splits=n_folds, shuffle=True, random_state=random_state
+        )
         return list(splitter.split(frame, key))
-    return list(KFold(n_splits=n_folds, shuffle=True, random_state=random_state).split(frame))
+    return list(
+        KFold(n_splits=n_folds, shuffle=True, random_state=random_state).split(frame)
+    )
 
 
 def suggest(trial: optuna.Trial, name: str, space: SearchRange) -> Any:
@@ -129,10 +149,18 @@ def suggest(trial: optuna.Trial, name: str, space: SearchRange) -> Any:
     if space.type == "int":
         step = int(space.step) if space.step else 1
         return trial.suggest_int(
-            name, int(space.low), int(space.high), step=step, log=space.log and step == 1
+            name,
+            int(space.low),
+            int(space.high),
+            step=step,
+            log=space.log and step == 1,
         )
     return trial.suggest_float(
-        name, space.low, space.high, step=None if space.log else space.step, log=space.log
+        name,
+        space.low,
+        space.high,
+        step=None if space.log else space.step,
+        log=space.log,
     )
 
 
@@ -171,7 +199,9 @@ def run_search(
     random_state = int(training.get("random_state", 42))
     workers = int(tuning.get("workers", 1))
     if workers > 1 and storage is None:
-        log.warning("tuning.workers=%d needs an RDB optuna_storage; using 1 process", workers)
+        log.warning(
+            "tuning.workers=%d needs an RDB optuna_storage; using 1 process", workers
+        )
         workers = 1
     study_name = tuning.get("study_name") or f"mmp-{uuid.uuid4().hex[:12]}"
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # _log_progress says it once
@@ -181,8 +211,15 @@ def run_search(
     helpers = [
         _WORKER_CONTEXT.Process(
             target=_join_study,
-            args=(search, study_name, storage, direction, random_state + index, tuning,
-                  spec.n_trials),
+            args=(
+                search,
+                study_name,
+                storage,
+                direction,
+                random_state + index,
+                tuning,
+                spec.n_trials,
+            ),
             daemon=True,
         )
         for index in range(1, workers)
@@ -199,20 +236,33 @@ def run_search(
     for helper in helpers:
         helper.join()
         if helper.exitcode:
-            raise RuntimeError(f"an Optuna worker process failed (exit code {helper.exitcode})")
+            raise RuntimeError(
+                f"an Optuna worker process failed (exit code {helper.exitcode})"
+            )
     elapsed = time.perf_counter() - started
-    return _optimization_record(study, recipe, metric, direction, elapsed, len(search.folds), workers)
+    return _optimization_record(
+        study, recipe, metric, direction, elapsed, len(search.folds), workers
+    )
 
 
 class _Search:
     """The objective, picklable so worker processes can run it too."""
 
-    def __init__(self, train_rows: pd.DataFrame, recipe: Recipe, training: dict[str, Any], metric: str):
+    def __init__(
+        self,
+        train_rows: pd.DataFrame,
+        recipe: Recipe,
+        training: dict[str, Any],
+        metric: str,
+    ):
         self.train_rows = train_rows
         self.recipe = recipe
         self.metric = metric
         self.folds = cv_folds(
-            train_rows, recipe, int(training.get("cv_folds", 3)), int(training.get("random_state", 42))
+            train_rows,
+            recipe,
+            int(training.get("cv_folds", 3)),
+            int(training.get("random_state", 42)),
         )
 
     def objective(self, trial: optuna.Trial) -> float:
@@ -233,7 +283,9 @@ class _Search:
             scores.append(fold_metrics[self.metric])
             trial.report(float(np.mean(scores)), step)
             if trial.should_prune():
-                raise optuna.TrialPruned(f"pruned after fold {step + 1}/{len(self.folds)}")
+                raise optuna.TrialPruned(
+                    f"pruned after fold {step + 1}/{len(self.folds)}"
+                )
         return float(np.mean(scores))
 
 
@@ -310,10 +362,13 @@ def _optimization_record(
         "completed_trials": len(completed),
         "pruned_trials": sum(t.state == optuna.trial.TrialState.PRUNED for t in trials),
         "optimization_time": round(elapsed, 3),
-        "fit_seconds_total": round(sum(t.user_attrs.get("fit_seconds", 0.0) for t in trials), 3),
+        "fit_seconds_total": round(
+            sum(t.user_attrs.get("fit_seconds", 0.0) for t in trials), 3
+        ),
         "workers": workers,
         "search_space": {
-            n: s.model_dump(exclude_none=True) for n, s in recipe.model.search_space.items()
+            n: s.model_dump(exclude_none=True)
+            for n, s in recipe.model.search_space.items()
         },
         "cv_folds": n_folds,
         "optimization_history": [
@@ -324,7 +379,9 @@ def _optimization_record(
                 "value": t.value,
                 "folds_completed": len(t.intermediate_values),
                 "params": t.params,
-                "intermediate_values": {str(k): v for k, v in t.intermediate_values.items()},
+                "intermediate_values": {
+                    str(k): v for k, v in t.intermediate_values.items()
+                },
                 "duration_seconds": t.duration.total_seconds() if t.duration else None,
                 "worker_pid": t.user_attrs.get("worker_pid"),
             }
@@ -342,7 +399,12 @@ def _log_progress(metric: str, n_trials: int):
         value = "pruned" if trial.value is None else f"{trial.value:.5f}"
         log.info(
             "trial %d/%d %s: %s=%s (best so far %s)",
-            trial.number + 1, n_trials, trial.state.name.lower(), metric, value, best,
+            trial.number + 1,
+            n_trials,
+            trial.state.name.lower(),
+            metric,
+            value,
+            best,
         )
 
     return callback

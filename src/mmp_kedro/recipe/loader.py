@@ -41,16 +41,20 @@ class ResolvedRecipe:
 def load_recipe(name: str, project_path: Path) -> ResolvedRecipe:
     """Find, parse and validate a recipe by name (or by path relative to the project)."""
     path = _find_recipe_file(name, project_path)
-    shown = path.relative_to(project_path).as_posix() if path.is_relative_to(
-        project_path
-    ) else str(path)
+    shown = (
+        path.relative_to(project_path).as_posix()
+        if path.is_relative_to(project_path)
+        else str(path)
+    )
     yaml_text = path.read_text(encoding="utf-8")
     try:
         raw = yaml.safe_load(yaml_text)
     except yaml.YAMLError as err:
         raise RecipeError(f"{shown}: not valid YAML: {err}") from None
     if not isinstance(raw, dict):
-        raise RecipeError(f"{shown}: expected a mapping of recipe sections at top level")
+        raise RecipeError(
+            f"{shown}: expected a mapping of recipe sections at top level"
+        )
     try:
         spec = Recipe.model_validate(raw)
     except ValidationError as err:
@@ -123,7 +127,9 @@ def _format_validation_error(shown: str, err: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def _read_loader_sql(spec: Recipe, project_path: Path, shown: str) -> tuple[str, list[str]]:
+def _read_loader_sql(
+    spec: Recipe, project_path: Path, shown: str
+) -> tuple[str, list[str]]:
     sql_path = project_path / spec.loader.source_uri
     if not sql_path.is_file():
         raise RecipeError(
@@ -176,13 +182,17 @@ def _check_model_class(spec: Recipe, shown: str) -> None:
     if not inspect.isclass(model_class):
         raise RecipeError(f"{shown}: model.class_path '{class_path}' is not a class")
     task = spec.data_interface.task_type
-    missing = [m for m in ("fit", "predict") if not callable(getattr(model_class, m, None))]
+    missing = [
+        m for m in ("fit", "predict") if not callable(getattr(model_class, m, None))
+    ]
     if missing:
         raise RecipeError(
             f"{shown}: model.class_path '{class_path}' lacks {missing}; a {task} model "
             "needs fit() and predict()"
         )
-    _check_hyperparameter_names(model_class, spec.model.hyperparameters, shown, class_path)
+    _check_hyperparameter_names(
+        model_class, spec.model.hyperparameters, shown, class_path
+    )
 
 
 def _check_hyperparameter_names(

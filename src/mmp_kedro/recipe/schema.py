@@ -11,7 +11,14 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 TaskType = Literal["classification", "regression", "causal", "clustering"]
 Direction = Literal["maximize", "minimize"]
@@ -106,12 +113,16 @@ class ModelSpec(_Strict):
 
     @property
     def search_space(self) -> dict[str, SearchRange]:
-        return {k: v for k, v in self.hyperparameters.items() if isinstance(v, SearchRange)}
+        return {
+            k: v for k, v in self.hyperparameters.items() if isinstance(v, SearchRange)
+        }
 
     @property
     def fixed_hyperparameters(self) -> dict[str, Any]:
         return {
-            k: v for k, v in self.hyperparameters.items() if not isinstance(v, SearchRange)
+            k: v
+            for k, v in self.hyperparameters.items()
+            if not isinstance(v, SearchRange)
         }
 
     @property
@@ -153,17 +164,27 @@ class AugmenterSpec(_Strict):
             raise ValueError("type 'feature_store' needs a non-empty 'features' list")
         if self.type == "pass_through" and self.features:
             raise ValueError("type 'pass_through' takes no 'features'")
-        names = [f"{ref.feature_namespace}:{f}" for ref in self.features for f in ref.features]
+        names = [
+            f"{ref.feature_namespace}:{f}"
+            for ref in self.features
+            for f in ref.features
+        ]
         short = [n.split(":", 1)[1] for n in names]
         duplicated = sorted({s for s in short if short.count(s) > 1})
         if duplicated:
-            raise ValueError(f"feature names must be unique across namespaces: {duplicated}")
+            raise ValueError(
+                f"feature names must be unique across namespaces: {duplicated}"
+            )
         return self
 
     @property
     def feature_refs(self) -> list[str]:
         """Feast feature references, ``namespace:feature``."""
-        return [f"{ref.feature_namespace}:{f}" for ref in self.features for f in ref.features]
+        return [
+            f"{ref.feature_namespace}:{f}"
+            for ref in self.features
+            for f in ref.features
+        ]
 
 
 class PreprocessorParams(_Strict):
@@ -264,9 +285,10 @@ class Recipe(_Strict):
     @property
     def tuning_metric(self) -> str:
         """The metric tuning optimises (the task default when tuning is off)."""
-        return self.hyperparameter_tuning.metric or DEFAULT_TUNING_METRIC[
-            self.data_interface.task_type
-        ]
+        return (
+            self.hyperparameter_tuning.metric
+            or DEFAULT_TUNING_METRIC[self.data_interface.task_type]
+        )
 
     @property
     def tuning_direction(self) -> Direction:

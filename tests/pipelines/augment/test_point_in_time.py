@@ -9,7 +9,6 @@ missing when there is none. Nothing stamped after an event may reach that event.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from project_helpers import plain_values, same_value
 
 from mmp_kedro.feature_store import bind_feature_store, unbind_feature_store
 from mmp_kedro.feature_store.project import feature_store_factory
@@ -143,29 +143,6 @@ def brute_force_join(
     return pd.DataFrame(expected)
 
 
-def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (
-        isinstance(value, float) and math.isnan(value)
-    )
-
-
-def _same(actual: Any, wanted: Any) -> bool:
-    """Equal, with all flavours of missing equal to each other, floats approximately."""
-    if _missing(actual) or _missing(wanted):
-        return _missing(actual) and _missing(wanted)
-    if isinstance(wanted, str) or isinstance(actual, str):
-        return str(actual) == str(wanted)
-    return math.isclose(float(actual), float(wanted), rel_tol=1e-9, abs_tol=1e-9)
-
-
-def _values(column: pd.Series) -> list[Any]:
-    """Python values of a column, pandas/NumPy missing markers kept recognisable."""
-    return [
-        None if _missing(v) else (v.item() if isinstance(v, np.generic) else v)
-        for v in column.astype(object).tolist()
-    ]
-
-
 def test_batch_join_keeps_rows_and_their_order(
     joined: pd.DataFrame, spine: pd.DataFrame, augmenter_config: dict[str, Any]
 ) -> None:
@@ -189,9 +166,9 @@ def test_batch_join_matches_brute_force_point_in_time(
     expected = brute_force_join(spine, augmenter_config, contract, feature_tables)
     mismatches = []
     for feature in expected.columns:
-        got, wanted = _values(joined[feature]), _values(expected[feature])
+        got, wanted = plain_values(joined[feature]), plain_values(expected[feature])
         for row, (a, w) in enumerate(zip(got, wanted, strict=True)):
-            if not _same(a, w):
+            if not same_value(a, w):
                 mismatches.append((row, feature, a, w))
     assert not mismatches, (
         f"{len(mismatches)} values differ from the brute-force join "

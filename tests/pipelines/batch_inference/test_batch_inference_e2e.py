@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from project_helpers import run_kedro
 
 pytestmark = pytest.mark.e2e
@@ -18,13 +17,18 @@ def _events_in_window(project) -> pd.DataFrame:
     return events[(stamps >= WINDOW[0]) & (stamps < WINDOW[1])]
 
 
-def test_batch_inference_writes_one_prediction_per_spine_row(local_project, trained_runs):
+def test_batch_inference_writes_one_prediction_per_spine_row(
+    local_project, trained_runs
+):
     run_id = trained_runs["uplift_model_exp3"]
     output = local_project / "data" / "07_model_output" / "batch_predictions.parquet"
     output.unlink(missing_ok=True)
     result = run_kedro(
-        local_project, "--pipeline", "batch_inference",
-        "--params", f"run_id={run_id},start_date={WINDOW[0]},end_date={WINDOW[1]}",
+        local_project,
+        "--pipeline",
+        "batch_inference",
+        "--params",
+        f"run_id={run_id},start_date={WINDOW[0]},end_date={WINDOW[1]}",
     )
     assert result.returncode == 0, result.stderr[-4000:]
 
@@ -48,8 +52,11 @@ def test_context_params_cannot_inject_sql(local_project, trained_runs):
     output.unlink(missing_ok=True)
     malicious = "2025-04-01' OR '1'='1"
     result = run_kedro(
-        local_project, "--pipeline", "batch_inference",
-        "--params", f"run_id={trained_runs['uplift_model_exp3']},end_date={malicious}",
+        local_project,
+        "--pipeline",
+        "batch_inference",
+        "--params",
+        f"run_id={trained_runs['uplift_model_exp3']},end_date={malicious}",
     )
     assert result.returncode != 0
     assert "2025-04-01' OR '1'='1" in result.stderr  # reported as a bad value...

@@ -15,14 +15,26 @@ from pathlib import Path
 
 import mlflow
 import pytest
-
 from project_helpers import EXAMPLE_RECIPES, mlflow_client
 
 pytestmark = pytest.mark.e2e
 
 TASK_METRICS = {
-    "uplift_model_exp3": {"auuc", "qini", "auuc_shuffled_baseline", "qini_shuffled_baseline", "ate"},
-    "conversion_classifier": {"roc_auc", "accuracy", "f1", "precision", "recall", "log_loss"},
+    "uplift_model_exp3": {
+        "auuc",
+        "qini",
+        "auuc_shuffled_baseline",
+        "qini_shuffled_baseline",
+        "ate",
+    },
+    "conversion_classifier": {
+        "roc_auc",
+        "accuracy",
+        "f1",
+        "precision",
+        "recall",
+        "log_loss",
+    },
     "order_value_regression": {"rmse", "mae", "r2"},
     "session_segments": {"silhouette", "calinski_harabasz", "davies_bouldin"},
 }
@@ -53,24 +65,47 @@ def test_train_logs_metrics_and_the_full_artifact(local_project, trained_runs, r
         run.info.run_name,
     ), run.info.run_name
 
-    listed = {a.path for a in mlflow_client(local_project).list_artifacts(run.info.run_id)}
+    listed = {
+        a.path for a in mlflow_client(local_project).list_artifacts(run.info.run_id)
+    }
     assert CONTRACT_ARTIFACTS <= listed
 
-    optimization = _artifact_json(local_project, run.info.run_id, "hyperparameter_optimization.json")
+    optimization = _artifact_json(
+        local_project, run.info.run_id, "hyperparameter_optimization.json"
+    )
     assert optimization["enabled"] is True and optimization["engine"] == "optuna"
-    for key in ("best_params", "best_score", "optimization_history", "total_trials",
-                "pruned_trials", "optimization_time", "search_space"):
+    for key in (
+        "best_params",
+        "best_score",
+        "optimization_history",
+        "total_trials",
+        "pruned_trials",
+        "optimization_time",
+        "search_space",
+    ):
         assert key in optimization
     assert optimization["total_trials"] == len(optimization["optimization_history"])
 
-    methodology = _artifact_json(local_project, run.info.run_id, "training_methodology.json")
+    methodology = _artifact_json(
+        local_project, run.info.run_id, "training_methodology.json"
+    )
     assert methodology["preprocessing_fit_scope"] == "train_only"
-    for key in ("train_test_split_method", "train_ratio", "validation_strategy", "random_state"):
+    for key in (
+        "train_test_split_method",
+        "train_ratio",
+        "validation_strategy",
+        "random_state",
+    ):
         assert key in methodology
 
     metadata = _artifact_json(local_project, run.info.run_id, "model_metadata.json")
-    for key in ("model_class_path", "training_timestamp", "model_version",
-                "feature_schema", "target_schema"):
+    for key in (
+        "model_class_path",
+        "training_timestamp",
+        "model_version",
+        "feature_schema",
+        "target_schema",
+    ):
         assert key in metadata
 
     model_info = mlflow.models.get_model_info(f"runs:/{run.info.run_id}/model")
@@ -79,7 +114,11 @@ def test_train_logs_metrics_and_the_full_artifact(local_project, trained_runs, r
 
 
 def test_uplift_beats_shuffled_baseline_on_held_out_rows(local_project, trained_runs):
-    metrics = mlflow_client(local_project).get_run(trained_runs["uplift_model_exp3"]).data.metrics
+    metrics = (
+        mlflow_client(local_project)
+        .get_run(trained_runs["uplift_model_exp3"])
+        .data.metrics
+    )
     assert metrics["auuc"] > metrics["auuc_shuffled_baseline"]
     assert metrics["qini"] > metrics["qini_shuffled_baseline"]
 
@@ -106,11 +145,24 @@ def test_artifact_predicts_in_a_fresh_process_without_recipes(
 ):
     """Only the run id and the env's feature-store settings are needed."""
     assert not (tmp_path / "recipes").exists()
-    env = {**os.environ, "MMP_KEDRO_PROJECT_PATH": str(local_project), "KEDRO_ENV": "local"}
+    env = {
+        **os.environ,
+        "MMP_KEDRO_PROJECT_PATH": str(local_project),
+        "KEDRO_ENV": "local",
+    }
     result = subprocess.run(
-        [sys.executable, "-c", FRESH_PROCESS, f"sqlite:///{local_project / 'mlruns.db'}",
-         trained_runs[recipe]],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-c",
+            FRESH_PROCESS,
+            f"sqlite:///{local_project / 'mlruns.db'}",
+            trained_runs[recipe],
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     output = json.loads(result.stdout.strip().splitlines()[-1])

@@ -22,7 +22,9 @@ RUN_MODES = ("batch", "serving")
 _ROW_ID = "__mmp_spine_row__"
 
 
-def resolve_augmenter_config(recipe: ResolvedRecipe, feature_store: str) -> dict[str, Any]:
+def resolve_augmenter_config(
+    recipe: ResolvedRecipe, feature_store: str
+) -> dict[str, Any]:
     """The augmenter the artifact will run: the recipe's, unless the env has no store.
 
     ``feature_store: none`` in the env's parameters makes every augmenter a
@@ -31,8 +33,12 @@ def resolve_augmenter_config(recipe: ResolvedRecipe, feature_store: str) -> dict
     """
     requested = recipe.spec.augmenter.model_dump()
     if requested["type"] == "feature_store" and str(feature_store).lower() == "none":
-        return {"type": "pass_through", "features": [], "requested": requested,
-                "reason": "the env sets feature_store: none"}
+        return {
+            "type": "pass_through",
+            "features": [],
+            "requested": requested,
+            "reason": "the env sets feature_store: none",
+        }
     return requested
 
 
@@ -59,7 +65,10 @@ def augment_features(
         features = _online_features(store, spine, join_keys, refs)
     names = [ref.split(":", 1)[1] for ref in refs]
     return pd.concat(
-        [spine.reset_index(drop=True).drop(columns=names, errors="ignore"), features[names]],
+        [
+            spine.reset_index(drop=True).drop(columns=names, errors="ignore"),
+            features[names],
+        ],
         axis=1,
     )
 
@@ -75,7 +84,9 @@ def feature_refs(augmenter_config: dict[str, Any]) -> list[str]:
 
 def entity_join_keys(store: Any, augmenter_config: dict[str, Any]) -> list[str]:
     """Join keys of the entities behind the configured feature views."""
-    namespaces = tuple(group["feature_namespace"] for group in augmenter_config["features"])
+    namespaces = tuple(
+        group["feature_namespace"] for group in augmenter_config["features"]
+    )
     return list(_join_keys(store, namespaces))
 
 
@@ -99,9 +110,9 @@ def _historical_features(
     store: Any, spine: pd.DataFrame, join_keys: list[str], refs: list[str]
 ) -> pd.DataFrame:
     entity_df = spine[[*join_keys, "event_timestamp"]].reset_index(drop=True)
-    entity_df["event_timestamp"] = as_naive_utc(entity_df["event_timestamp"]).dt.tz_localize(
-        "UTC"
-    )
+    entity_df["event_timestamp"] = as_naive_utc(
+        entity_df["event_timestamp"]
+    ).dt.tz_localize("UTC")
     entity_df[_ROW_ID] = range(len(entity_df))
     joined = store.get_historical_features(
         entity_df=entity_df, features=refs, full_feature_names=False

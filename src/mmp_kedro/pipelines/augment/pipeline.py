@@ -21,14 +21,17 @@ def create_augment_pipeline() -> Pipeline:
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    return Pipeline(
-        [
-            Node(
-                resolve_augmenter_config,
-                inputs=["recipe", "params:feature_store"],
-                outputs="augmenter_config",
-                name="resolve_augmenter_config",
-                namespace="augment",
-            )
-        ]
-    ) + create_augment_pipeline()
+    return (
+        Pipeline(
+            [
+                Node(
+                    resolve_augmenter_config,
+                    inputs=["recipe", "params:feature_store"],
+                    outputs="augmenter_config",
+                    name="resolve_augmenter_config",
+                    namespace="augment",
+                )
+            ]
+        )
+        + create_augment_pipeline()
+    )

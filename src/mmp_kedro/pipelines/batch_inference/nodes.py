@@ -32,7 +32,9 @@ def require_run_id(run_id: str | None) -> str:
 def fetch_loader_sql(run_id: str) -> str:
     """The loader SQL the run was trained with (its ``loader_sql_snapshot``)."""
     try:
-        path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=LOADER_SQL_ARTIFACT)
+        path = mlflow.artifacts.download_artifacts(
+            run_id=run_id, artifact_path=LOADER_SQL_ARTIFACT
+        )
     except MlflowException as err:
         raise ValueError(
             f"run '{run_id}' has no {LOADER_SQL_ARTIFACT} in the MLflow tracking server "
@@ -50,15 +52,22 @@ def load_batch_spine(
     return run_loader_sql(spine_loader, loader_sql, parameters, "loader_sql_snapshot")
 
 
-def predict_batch(spine: pd.DataFrame, run_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def predict_batch(
+    spine: pd.DataFrame, run_id: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Predictions (spine + prediction columns) and intermediates (joined features).
 
     Runs the wrapped artifact with ``run_mode=batch, return_intermediate=True``.
     """
     model = mlflow.pyfunc.load_model(f"runs:/{run_id}/{MODEL_ARTIFACT_PATH}")
-    output = model.predict(spine, params={"run_mode": "batch", "return_intermediate": True})
+    output = model.predict(
+        spine, params={"run_mode": "batch", "return_intermediate": True}
+    )
     prediction_columns = [
-        c for columns in PREDICTION_COLUMNS.values() for c in columns if c in output.columns
+        c
+        for columns in PREDICTION_COLUMNS.values()
+        for c in columns
+        if c in output.columns
     ]
     spine_columns = [c for c in spine.columns if c in output.columns]
     predictions = output[spine_columns + prediction_columns].assign(model_run_id=run_id)

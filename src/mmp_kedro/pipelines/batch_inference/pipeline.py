@@ -13,10 +13,18 @@ from mmp_kedro.pipelines.batch_inference.nodes import (
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
-            Node(require_run_id, inputs="params:run_id", outputs="batch_run_id",
-                 name="require_run_id"),
-            Node(fetch_loader_sql, inputs="batch_run_id", outputs="batch_loader_sql",
-                 name="fetch_loader_sql"),
+            Node(
+                require_run_id,
+                inputs="params:run_id",
+                outputs="batch_run_id",
+                name="require_run_id",
+            ),
+            Node(
+                fetch_loader_sql,
+                inputs="batch_run_id",
+                outputs="batch_loader_sql",
+                name="fetch_loader_sql",
+            ),
             Node(
                 load_batch_spine,
                 inputs=["spine_loader", "batch_loader_sql", "parameters"],

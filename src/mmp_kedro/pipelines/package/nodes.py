@@ -17,10 +17,13 @@ from sklearn.base import BaseEstimator
 
 import mmp_kedro
 from mmp_kedro.modeling.estimator import PREDICTION_COLUMNS, TrainedModel
+from mmp_kedro.modeling.training import split_method
 from mmp_kedro.recipe import ResolvedRecipe
 
 
-def transform_features(augmented: pd.DataFrame, preprocessor: BaseEstimator) -> pd.DataFrame:
+def transform_features(
+    augmented: pd.DataFrame, preprocessor: BaseEstimator
+) -> pd.DataFrame:
     """Model inputs: the train-only-fitted preprocessor applied, never refitted."""
     return preprocessor.transform(augmented)
 
@@ -42,7 +45,9 @@ def predict(
     return pd.concat([base.reset_index(drop=True), predictions], axis=1)
 
 
-def snapshot_recipe(recipe: ResolvedRecipe, augmenter_config: dict[str, Any]) -> tuple[str, str, str]:
+def snapshot_recipe(
+    recipe: ResolvedRecipe, augmenter_config: dict[str, Any]
+) -> tuple[str, str, str]:
     """Loader SQL, augmenter config and recipe YAML, frozen as they were trained."""
     return (
         recipe.loader_sql,
@@ -52,11 +57,11 @@ def snapshot_recipe(recipe: ResolvedRecipe, augmenter_config: dict[str, Any]) ->
 
 
 def describe_training(
-    recipe: ResolvedRecipe, training: dict[str, Any], hyperparameter_optimization: dict[str, Any]
+    recipe: ResolvedRecipe,
+    training: dict[str, Any],
+    hyperparameter_optimization: dict[str, Any],
 ) -> dict[str, Any]:
     """``training_methodology``: how rows were split and what each fit saw."""
-    from mmp_kedro.modeling.training import split_method
-
     tuned = bool(hyperparameter_optimization.get("enabled"))
     folds = hyperparameter_optimization.get("cv_folds", training.get("cv_folds"))
     return {
@@ -83,14 +88,18 @@ def describe_model(
     """``model_metadata``: class, version, timestamps and the input/output schemas."""
     task = recipe.spec.data_interface.task_type
     trained_at = datetime.now(UTC).isoformat(timespec="seconds")
-    digest = hashlib.sha256(recipe.yaml_text.encode() + recipe.loader_sql.encode()).hexdigest()
+    digest = hashlib.sha256(
+        recipe.yaml_text.encode() + recipe.loader_sql.encode()
+    ).hexdigest()
     return {
         "model_class_path": recipe.spec.model.class_path,
         "recipe_name": recipe.name,
         "task_type": task,
         "training_timestamp": trained_at,
         "model_version": f"{mmp_kedro.__version__}+recipe.{digest[:12]}",
-        "feature_schema": _schema(augmented.drop(columns=recipe.spec.data_interface.label_columns)),
+        "feature_schema": _schema(
+            augmented.drop(columns=recipe.spec.data_interface.label_columns)
+        ),
         "model_input_features": list(model.feature_names),
         "spine_schema": _schema(spine),
         "target_schema": {

@@ -25,8 +25,13 @@ def create_inference_pipeline() -> Pipeline:
             ),
             Node(
                 predict,
-                inputs=["spine", "augmented", "model_features", "model",
-                        "params:return_intermediate"],
+                inputs=[
+                    "spine",
+                    "augmented",
+                    "model_features",
+                    "model",
+                    "params:return_intermediate",
+                ],
                 outputs="predictions",
                 name="predict",
                 namespace="package",
@@ -41,8 +46,11 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 snapshot_recipe,
                 inputs=["recipe", "augmenter_config"],
-                outputs=["loader_sql_snapshot", "augmenter_config_snapshot",
-                         "recipe_yaml_snapshot"],
+                outputs=[
+                    "loader_sql_snapshot",
+                    "augmenter_config_snapshot",
+                    "recipe_yaml_snapshot",
+                ],
                 name="snapshot_recipe",
                 namespace="package",
             ),

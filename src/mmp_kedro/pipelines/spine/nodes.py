@@ -32,7 +32,7 @@ def run_loader_sql(
     spine = spine_loader.query(sql, {n: parameters[n] for n in names})
     if spine.empty:
         raise ValueError(
-            f"{source} returned no rows for {({n: parameters[n] for n in names})}"
+            f"{source} returned no rows for { ({n: parameters[n] for n in names}) }"
         )
     return normalise_event_timestamp(spine)
 
@@ -60,4 +60,6 @@ def load_training_spine(
     spine_loader: SQLQueryRunner, recipe: ResolvedRecipe, parameters: dict[str, Any]
 ) -> pd.DataFrame:
     """The recipe's spine: its loader SQL run with the run's context parameters."""
-    return run_loader_sql(spine_loader, recipe.loader_sql, parameters, recipe.spec.loader.source_uri)
+    return run_loader_sql(
+        spine_loader, recipe.loader_sql, parameters, recipe.spec.loader.source_uri
+    )

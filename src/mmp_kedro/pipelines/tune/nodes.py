@@ -9,7 +9,13 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from mmp_kedro.modeling.estimator import TrainedModel
-from mmp_kedro.modeling.training import fit_pipeline, holdout_split, run_search, score_pipeline
+from mmp_kedro.modeling.training import (
+    FittedPipeline,
+    fit_pipeline,
+    holdout_split,
+    run_search,
+    score_pipeline,
+)
 from mmp_kedro.recipe import ResolvedRecipe
 
 log = logging.getLogger(__name__)
@@ -53,13 +59,19 @@ def tune_hyperparameters(
 
 
 def fit_final_model(
-    train_set: pd.DataFrame, recipe: ResolvedRecipe, hyperparameter_optimization: dict[str, Any]
+    train_set: pd.DataFrame,
+    recipe: ResolvedRecipe,
+    hyperparameter_optimization: dict[str, Any],
 ) -> tuple[BaseEstimator, TrainedModel]:
     """Preprocessor and model refitted on all train rows with the best hyperparameters."""
-    fitted = fit_pipeline(train_set, recipe.spec, hyperparameter_optimization["best_params"])
+    fitted = fit_pipeline(
+        train_set, recipe.spec, hyperparameter_optimization["best_params"]
+    )
     log.info(
         "final %s fitted on %d train rows in %.2fs",
-        recipe.spec.model.class_name, len(train_set), fitted.model.fit_seconds,
+        recipe.spec.model.class_name,
+        len(train_set),
+        fitted.model.fit_seconds,
     )
     return fitted.preprocessor, fitted.model
 
@@ -72,11 +84,10 @@ def evaluate_on_test(
     hyperparameter_optimization: dict[str, Any],
 ) -> dict[str, dict[str, float]]:
     """Test-split metrics (plus fit-time accounting) in kedro-mlflow's metrics format."""
-    from mmp_kedro.modeling.training import FittedPipeline
-
     metrics = score_pipeline(FittedPipeline(preprocessor, model), test_set, recipe.spec)
     metrics["model_fit_seconds_total"] = (
-        float(hyperparameter_optimization.get("fit_seconds_total", 0.0)) + model.fit_seconds
+        float(hyperparameter_optimization.get("fit_seconds_total", 0.0))
+        + model.fit_seconds
     )
     if hyperparameter_optimization.get("enabled"):
         metrics["optuna_best_score"] = float(hyperparameter_optimization["best_score"])

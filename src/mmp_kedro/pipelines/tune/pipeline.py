@@ -22,8 +22,13 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 tune_hyperparameters,
-                inputs=["train_set", "recipe", "params:training", "params:tuning",
-                        "optuna_storage"],
+                inputs=[
+                    "train_set",
+                    "recipe",
+                    "params:training",
+                    "params:tuning",
+                    "optuna_storage",
+                ],
                 outputs="hyperparameter_optimization",
                 name="tune_hyperparameters",
                 namespace="tune",
@@ -37,8 +42,13 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 evaluate_on_test,
-                inputs=["test_set", "recipe", "preprocessor", "model",
-                        "hyperparameter_optimization"],
+                inputs=[
+                    "test_set",
+                    "recipe",
+                    "preprocessor",
+                    "model",
+                    "hyperparameter_optimization",
+                ],
                 outputs="test_metrics",
                 name="evaluate_on_test",
                 namespace="tune",
