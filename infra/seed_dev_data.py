@@ -15,6 +15,7 @@ import logging
 import os
 from pathlib import Path
 
+import redis
 import sqlalchemy as sa
 
 from mmp_kedro.feature_store.__main__ import apply
@@ -48,6 +49,15 @@ def already_seeded(db: sa.Engine, events: int) -> bool:
             sa.text("SELECT version, events FROM dev_stack_seed")
         ).first()
     return row is not None and tuple(row) == (SEED_VERSION, events)
+
+
+def online_store_empty() -> bool:
+    client = redis.Redis(
+        host=os.environ.get("REDIS_HOST", "127.0.0.1"),
+        port=int(os.environ.get("REDIS_PORT", "56379")),
+        password=os.environ.get("REDIS_PASSWORD") or None,
+    )
+    return client.dbsize() == 0
 
 
 def load_tables(db: sa.Engine, events: int) -> None:
@@ -96,6 +106,9 @@ def main() -> None:
     logging.getLogger("feast").setLevel(logging.WARNING)
     db = engine()
     if already_seeded(db, args.events) and not args.force:
+        if online_store_empty():
+            # Redis lost its data (e.g. started without its snapshot): refill it.
+            apply(ROOT, "dev", materialize=True)
         log.info("already seeded with %d events (use --force to reload)", args.events)
         return
     load_tables(db, args.events)

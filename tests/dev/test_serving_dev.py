@@ -1,0 +1,273 @@
+"""The serving app against the live DEV stack (real Redis, real MLflow server).
+
+The server is started exactly as serving/Dockerfile starts it: its ENTRYPOINT with
+MMP_ENV / MMP_RUN_ID / MMP_PORT in the environment, natively on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import mlflow
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from project_helpers import PROJECT_ROOT, same_value
+
+pytestmark = pytest.mark.e2e
+
+START_TIMEOUT = 180
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def dockerfile_entrypoint() -> list[str]:
+    """The container's ENTRYPOINT, so the test runs the same command."""
+    text = (PROJECT_ROOT / "serving" / "Dockerfile").read_text()
+    return json.loads(re.search(r"^ENTRYPOINT (\[.*\])$", text, re.M).group(1))
+
+
+def start_server(
+    run_id: str, env: dict[str, str], log: Path
+) -> tuple[subprocess.Popen, str]:
+    """The Dockerfile's entrypoint on a free port; waits (bounded) for /health."""
+    port = free_port()
+    command = dockerfile_entrypoint()
+    command[0] = sys.executable if command[0] == "python" else command[0]
+    process = subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        env={
+            **env,
+            "MMP_ENV": "dev",
+            "MMP_RUN_ID": run_id,
+            "MMP_HOST": "127.0.0.1",
+            "MMP_PORT": str(port),
+            "MMP_PROJECT_PATH": str(PROJECT_ROOT),
+        },
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(
+                f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}"
+            )
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    process.terminate()
+    pytest.fail(
+        f"server not healthy within {START_TIMEOUT}s:\n{log.read_text()[-3000:]}"
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="module")
+def served(dev_trained_runs, dev_env, tmp_path_factory) -> Iterator[tuple[str, str]]:
+    """(base URL, run id) of the uplift artifact served from the DEV stack."""
+    run_id = dev_trained_runs["uplift_model_exp3"]
+    log = tmp_path_factory.mktemp("serving") / "server.log"
+    process, url = start_server(run_id, dict(os.environ), log)
+    yield url, run_id
+    stop(process)
+
+
+@pytest.fixture(scope="module")
+def known_entities(dev_engine: sa.Engine) -> list[dict[str, str]]:
+    with dev_engine.connect() as connection:
+        frame = pd.read_sql_query(
+            sa.text(
+                "SELECT user_id, product_id, session_id FROM events "
+                "ORDER BY md5(session_id) LIMIT 40"
+            ),
+            connection,
+        )
+    return frame.to_dict(orient="records")
+
+
+def test_health_ready_and_model_endpoints(served):
+    url, run_id = served
+    assert httpx.get(f"{url}/health").json() == {"status": "ok"}
+    assert httpx.get(f"{url}/ready").json()["status"] == "ready"
+    assert httpx.get(f"{url}/model/metadata").json()["run_id"] == run_id
+    optimization = httpx.get(f"{url}/model/optimization").json()
+    assert optimization["enabled"] is True and "best_params" in optimization
+    schema = httpx.get(f"{url}/model/schema").json()
+    assert list(schema["request_fields"]) == ["user_id", "product_id", "session_id"]
+    assert "uplift_score" in schema["response_fields"]
+
+
+def test_openapi_describes_the_derived_fields(served):
+    url, _ = served
+    components = httpx.get(f"{url}/openapi.json").json()["components"]["schemas"]
+    request = components["PredictionRequest"]
+    assert set(request["properties"]) == {"user_id", "product_id", "session_id"}
+    assert set(request["required"]) == {"user_id", "product_id", "session_id"}
+    assert "uplift_score" in components["PredictionResponse"]["properties"]
+
+
+def test_predict_and_predict_batch(served, known_entities):
+    url, run_id = served
+    one = httpx.post(f"{url}/predict", json=known_entities[0]).json()
+    assert isinstance(one["uplift_score"], float) and one["run_id"] == run_id
+    assert one["unknown_entities"] == []
+    many = httpx.post(f"{url}/predict_batch", json=known_entities[:5]).json()
+    assert len(many) == 5
+    assert many[0]["uplift_score"] == pytest.approx(one["uplift_score"])
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "kind"),
+    [
+        (
+            {"user_id": 1, "product_id": "p0001", "session_id": "s1"},
+            "user_id",
+            "string_type",
+        ),
+        ({"user_id": "u00001", "product_id": "p0001"}, "session_id", "missing"),
+        (
+            {"user_id": "u1", "product_id": "p1", "session_id": "s1", "x": 1},
+            "x",
+            "extra_forbidden",
+        ),
+    ],
+    ids=["wrong type", "missing key", "extra key"],
+)
+def test_bad_requests_get_422_naming_the_field(served, body, field, kind):
+    url, _ = served
+    response = httpx.post(f"{url}/predict", json=body)
+    assert response.status_code == 422
+    errors = response.json()["detail"]
+    assert any(e["loc"][-1] == field and e["type"] == kind for e in errors), errors
+
+
+def test_malformed_json_gets_422(served):
+    url, _ = served
+    response = httpx.post(
+        f"{url}/predict",
+        content=b'{"user_id": ',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "json_invalid"
+
+
+def test_unknown_entity_is_predicted_from_defaults_and_flagged(served, known_entities):
+    url, _ = served
+    body = {**known_entities[0], "user_id": "no-such-user"}
+    response = httpx.post(
+        f"{url}/predict", params={"include_features": True}, json=body
+    )
+    assert response.status_code == 200
+    payload = response.json()
+    assert payload["unknown_entities"] == ["user_id"]
+    assert (
+        payload["features"]["age"] is None and payload["features"]["price"] is not None
+    )
+    assert isinstance(payload["uplift_score"], float)
+
+
+def test_serving_equals_batch_for_the_same_entity_and_features(
+    served, known_entities, dev_tracking
+):
+    """No training/serving skew: the batch path given the same features agrees.
+
+    Session summaries live one day (TTL) offline but stay in the online store, so the
+    entities are asked for with a session id neither store knows.
+    """
+    url, run_id = served
+    entities = [{**entity, "session_id": "s-unknown"} for entity in known_entities]
+    served_rows = httpx.post(
+        f"{url}/predict_batch", params={"include_features": True}, json=entities
+    ).json()
+    model = mlflow.pyfunc.load_model(f"runs:/{run_id}/model")
+    # As of just before the end of the materialised window, the offline point-in-time
+    # values are the latest ones: what the online store holds.
+    spine = pd.DataFrame(entities).assign(
+        event_timestamp=pd.Timestamp("2025-07-31 23:59:00")
+    )
+    batch = model.predict(
+        spine, params={"run_mode": "batch", "return_intermediate": True}
+    )
+    compared = 0
+    for served_row, (_, batch_row) in zip(served_rows, batch.iterrows(), strict=True):
+        features = served_row["features"]
+        if all(same_value(value, batch_row[name]) for name, value in features.items()):
+            compared += 1
+            assert served_row["uplift_score"] == pytest.approx(
+                batch_row["uplift_score"]
+            )
+    assert compared >= len(entities) // 2, compared
+
+
+def test_redis_down_gives_503_and_recovers(dev_trained_runs, known_entities, tmp_path):
+    """A server on a Redis of its own: stop that Redis, then bring it back."""
+    redis_server = shutil.which("redis-server")
+    assert redis_server, "redis-server is installed by infra/dev-stack"
+    port = free_port()
+    command = [redis_server, "--bind", "127.0.0.1", "--port", str(port), "--save", ""]
+    redis_process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    env = {**os.environ, "REDIS_PORT": str(port), "REDIS_PASSWORD": ""}
+    server, url = start_server(
+        dev_trained_runs["uplift_model_exp3"], env, tmp_path / "server.log"
+    )
+    try:
+        assert httpx.post(f"{url}/predict", json=known_entities[0]).status_code == 200
+        redis_process.terminate()
+        redis_process.wait(timeout=10)
+        down = httpx.post(f"{url}/predict", json=known_entities[0])
+        assert down.status_code == 503 and "Redis" in down.json()["detail"]
+        assert httpx.get(f"{url}/ready").status_code == 503
+        assert os.environ["POSTGRES_PASSWORD"] not in down.text
+        redis_process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        status = None
+        while time.monotonic() < deadline and status != 200:
+            time.sleep(0.5)
+            status = httpx.post(f"{url}/predict", json=known_entities[0]).status_code
+        assert status == 200
+        assert httpx.get(f"{url}/ready").status_code == 200
+    finally:
+        stop(server)
+        redis_process.terminate()
+        redis_process.wait(timeout=10)
+
+
+def test_local_env_refuses_to_serve():
+    result = subprocess.run(
+        [sys.executable, "-m", "serving", "--env", "local", "--run-id", "any"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "disabled in the 'local' env" in result.stderr
+    assert "--env dev" in result.stderr
