@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,21 @@ EXAMPLE_RECIPES = (
     "conversion_classifier",
     "order_value_regression",
     "session_segments",
+)
+
+#: What a training run logs besides the model (the wrapped-artifact contract).
+RUN_ARTIFACTS = {
+    "loader_sql_snapshot.sql",
+    "augmenter_config_snapshot.yaml",
+    "recipe_yaml_snapshot.yaml",
+    "hyperparameter_optimization.json",
+    "training_methodology.json",
+    "model_metadata.json",
+}
+
+START_THE_STACK = (
+    "start the DEV stack and load its settings first: "
+    "`infra/dev-stack up && set -a && . ./.env && set +a` (or run `make test`)"
 )
 
 #: Faster infrastructure constraints for tests (the recipes' logic is unchanged).
@@ -131,3 +147,35 @@ def plain_values(column: pd.Series) -> list[Any]:
         None if is_missing(v) else (v.item() if isinstance(v, np.generic) else v)
         for v in column.astype(object).tolist()
     ]
+
+
+def require_dev_stack(*names: str) -> dict[str, str]:
+    """``os.environ`` when it holds the DEV stack's ``names``; else the test fails."""
+    import pytest
+
+    missing = [name for name in names if not os.environ.get(name)]
+    if missing:
+        pytest.fail(f"this test needs {missing} from the DEV stack: {START_THE_STACK}")
+    return dict(os.environ)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def project_runs(client: Any, project: Path, recipe: str, since_ms: int = 0) -> list:
+    """Runs of ``recipe`` made from ``project`` on ``client``'s server, newest first."""
+    experiment = client.get_experiment_by_name("mmp-kedro")
+    if experiment is None:
+        return []
+    return client.search_runs(
+        [experiment.experiment_id],
+        filter_string=(
+            f"tags.recipe = '{recipe}' AND tags.project_path = '{project}' "
+            f"AND attributes.start_time >= {since_ms}"
+        ),
+        order_by=["attributes.start_time DESC"],
+    )

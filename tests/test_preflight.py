@@ -9,8 +9,6 @@ The stack itself must be up (``make test`` starts it and exports ``.env``).
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +17,7 @@ from pathlib import Path
 import mlflow
 import pytest
 import sqlalchemy as sa
+from project_helpers import free_port, project_runs, require_dev_stack
 
 from mmp_kedro.preflight import (
     ServiceUnavailableError,
@@ -36,31 +35,14 @@ WRONG_PASSWORD = "not-the-dev-password-0xC0FFEE"
 @pytest.fixture(scope="module")
 def stack_env() -> dict[str, str]:
     """This process's environment, which must hold the DEV stack's ``.env``."""
-    missing = [
-        name
-        for name in (
-            "POSTGRES_PASSWORD",
-            "POSTGRES_HOST",
-            "POSTGRES_PORT",
-            "POSTGRES_USER",
-            "POSTGRES_DB",
-            "MLFLOW_TRACKING_URI",
-        )
-        if not os.environ.get(name)
-    ]
-    if missing:
-        pytest.fail(
-            f"these tests need {missing} from the DEV stack: run `infra/dev-stack up` "
-            "and load .env (`set -a && . ./.env && set +a`), or run `make test`"
-        )
-    return dict(os.environ)
-
-
-def closed_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on (bound, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return require_dev_stack(
+        "POSTGRES_PASSWORD",
+        "POSTGRES_HOST",
+        "POSTGRES_PORT",
+        "POSTGRES_USER",
+        "POSTGRES_DB",
+        "MLFLOW_TRACKING_URI",
+    )
 
 
 def kedro_train(
@@ -92,24 +74,15 @@ def kedro_train(
 def server_runs_since(tracking_uri: str, project: Path, since_ms: int) -> list:
     """Runs of ``RECIPE`` from ``project`` started on the server since ``since_ms``."""
     client = mlflow.MlflowClient(tracking_uri=tracking_uri)
-    experiment = client.get_experiment_by_name("mmp-kedro")
-    if experiment is None:
-        return []
-    return client.search_runs(
-        [experiment.experiment_id],
-        filter_string=(
-            f"tags.recipe = '{RECIPE}' AND tags.project_path = '{project}' "
-            f"AND attributes.start_time >= {since_ms}"
-        ),
-    )
+    return project_runs(client, project, RECIPE, since_ms)
 
 
 def _mlflow_down(env: dict[str, str]) -> None:
-    env["MLFLOW_TRACKING_URI"] = f"http://127.0.0.1:{closed_port()}"
+    env["MLFLOW_TRACKING_URI"] = f"http://127.0.0.1:{free_port()}"
 
 
 def _postgres_port_closed(env: dict[str, str]) -> None:
-    env["POSTGRES_PORT"] = str(closed_port())
+    env["POSTGRES_PORT"] = str(free_port())
 
 
 def _password_wrong(env: dict[str, str]) -> None:
@@ -177,7 +150,7 @@ def test_dev_train_fails_fast_naming_what_to_fix(
 
 def test_check_mlflow_server_on_a_closed_port_names_the_variable() -> None:
     """A closed port fails at once with the URI and ``MLFLOW_TRACKING_URI``."""
-    uri = f"http://127.0.0.1:{closed_port()}"
+    uri = f"http://127.0.0.1:{free_port()}"
     started = time.monotonic()
     with pytest.raises(ServiceUnavailableError) as raised:
         check_mlflow_server(uri, timeout=2.0)
@@ -195,7 +168,7 @@ def test_check_mlflow_server_ignores_non_http_stores() -> None:
 
 def test_check_sql_engine_on_a_closed_port_names_the_variables() -> None:
     """A closed port fails at once naming host/port variables, never the password."""
-    port = closed_port()
+    port = free_port()
     secret = "s3cret-not-to-print"
     engine = sa.create_engine(
         f"postgresql+psycopg://mluser:{secret}@127.0.0.1:{port}/db"

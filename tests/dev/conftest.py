@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import mlflow
 import pytest
 import sqlalchemy as sa
+from project_helpers import START_THE_STACK, project_runs, require_dev_stack
 
 DEV_RECIPES = ("uplift_model_exp3", "conversion_classifier")
 
@@ -53,20 +54,14 @@ REQUIRED = (
     "REDIS_PORT",
     "MLFLOW_TRACKING_URI",
 )
-START_THE_STACK = (
-    "start the DEV stack and load its settings first: "
-    "`infra/dev-stack up && set -a && . ./.env && set +a` (or run `make test`)"
-)
 KEDRO_TIMEOUT = 900
 
 
 @pytest.fixture(scope="session")
 def dev_env() -> dict[str, str]:
     """The DEV stack's variables from ``os.environ``; fails when they are not loaded."""
-    missing = [name for name in REQUIRED if not os.environ.get(name)]
-    if missing:
-        pytest.fail(f"DEV tests need {missing} in the environment: {START_THE_STACK}")
-    values = {name: os.environ.get(name, "") for name in DEV_VARIABLES}
+    environment = require_dev_stack(*REQUIRED)
+    values = {name: environment.get(name, "") for name in DEV_VARIABLES}
     tracking = urlsplit(values["MLFLOW_TRACKING_URI"])
     values["MLFLOW_HOST"] = values["MLFLOW_HOST"] or tracking.hostname or ""
     values["MLFLOW_PORT"] = values["MLFLOW_PORT"] or str(tracking.port or "")
@@ -153,23 +148,6 @@ def dev_kedro(
         return kedro_run(local_project, "--env", "dev", *args, env=env)
 
     return run
-
-
-def project_runs(
-    client: mlflow.MlflowClient, project: Path, recipe: str, since_ms: int = 0
-) -> list:
-    """Runs of ``recipe`` made from ``project`` on ``client``'s server, newest first."""
-    experiment = client.get_experiment_by_name("mmp-kedro")
-    if experiment is None:
-        return []
-    return client.search_runs(
-        [experiment.experiment_id],
-        filter_string=(
-            f"tags.recipe = '{recipe}' AND tags.project_path = '{project}' "
-            f"AND attributes.start_time >= {since_ms}"
-        ),
-        order_by=["attributes.start_time DESC"],
-    )
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,17 +21,14 @@ import mlflow
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from project_helpers import PROJECT_ROOT, same_value
+from project_helpers import PROJECT_ROOT, free_port, same_value
+
+from mmp_kedro.feature_store import bind_feature_store, unbind_feature_store
+from mmp_kedro.feature_store.project import feature_store_factory
 
 pytestmark = pytest.mark.e2e
 
 START_TIMEOUT = 180
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def dockerfile_entrypoint() -> list[str]:
@@ -207,14 +203,18 @@ def test_serving_equals_batch_for_the_same_entity_and_features(
         f"{url}/predict_batch", params={"include_features": True}, json=entities
     ).json()
     model = mlflow.pyfunc.load_model(f"runs:/{run_id}/model")
+    bind_feature_store(feature_store_factory(PROJECT_ROOT, "dev"))
     # As of just before the end of the materialised window, the offline point-in-time
     # values are the latest ones: what the online store holds.
     spine = pd.DataFrame(entities).assign(
         event_timestamp=pd.Timestamp("2025-07-31 23:59:00")
     )
-    batch = model.predict(
-        spine, params={"run_mode": "batch", "return_intermediate": True}
-    )
+    try:
+        batch = model.predict(
+            spine, params={"run_mode": "batch", "return_intermediate": True}
+        )
+    finally:
+        unbind_feature_store()
     compared = 0
     for served_row, (_, batch_row) in zip(served_rows, batch.iterrows(), strict=True):
         features = served_row["features"]

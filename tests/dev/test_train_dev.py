@@ -13,20 +13,13 @@ from pathlib import Path
 
 import mlflow
 import pytest
+from project_helpers import RUN_ARTIFACTS
 
 pytestmark = pytest.mark.e2e
 
 TASK_METRICS = {
     "uplift_model_exp3": {"auuc", "qini", "ate"},
     "conversion_classifier": {"roc_auc", "accuracy", "log_loss"},
-}
-RUN_ARTIFACTS = {
-    "loader_sql_snapshot.sql",
-    "augmenter_config_snapshot.yaml",
-    "recipe_yaml_snapshot.yaml",
-    "hyperparameter_optimization.json",
-    "training_methodology.json",
-    "model_metadata.json",
 }
 #: How far apart (in bytes) a host and a port may be to count as "an address".
 NEAR = 40

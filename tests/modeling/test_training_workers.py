@@ -17,6 +17,7 @@ import optuna
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from project_helpers import require_dev_stack
 
 from mmp_kedro.modeling.training import run_search
 from mmp_kedro.recipe.schema import Recipe
@@ -28,21 +29,9 @@ TRAINING = {"cv_folds": 3, "random_state": 7}
 @pytest.fixture(scope="module")
 def optuna_storage() -> str:
     """The DEV Optuna database URL, from the stack's variables in the environment."""
-    missing = [
-        name
-        for name in (
-            "POSTGRES_PASSWORD",
-            "POSTGRES_HOST",
-            "POSTGRES_PORT",
-            "POSTGRES_USER",
-        )
-        if not os.environ.get(name)
-    ]
-    if missing:
-        pytest.fail(
-            f"this test needs {missing} from the DEV stack: run `infra/dev-stack up` "
-            "and load .env (`set -a && . ./.env && set +a`), or run `make test`"
-        )
+    require_dev_stack(
+        "POSTGRES_PASSWORD", "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_USER"
+    )
     return sa.URL.create(
         "postgresql+psycopg",
         username=os.environ["POSTGRES_USER"],

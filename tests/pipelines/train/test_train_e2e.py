@@ -15,7 +15,7 @@ from pathlib import Path
 
 import mlflow
 import pytest
-from project_helpers import EXAMPLE_RECIPES, mlflow_client
+from project_helpers import EXAMPLE_RECIPES, RUN_ARTIFACTS, mlflow_client
 
 pytestmark = pytest.mark.e2e
 
@@ -37,14 +37,6 @@ TASK_METRICS = {
     },
     "order_value_regression": {"rmse", "mae", "r2"},
     "session_segments": {"silhouette", "calinski_harabasz", "davies_bouldin"},
-}
-CONTRACT_ARTIFACTS = {
-    "loader_sql_snapshot.sql",
-    "augmenter_config_snapshot.yaml",
-    "recipe_yaml_snapshot.yaml",
-    "hyperparameter_optimization.json",
-    "training_methodology.json",
-    "model_metadata.json",
 }
 
 
@@ -68,7 +60,7 @@ def test_train_logs_metrics_and_the_full_artifact(local_project, trained_runs, r
     listed = {
         a.path for a in mlflow_client(local_project).list_artifacts(run.info.run_id)
     }
-    assert CONTRACT_ARTIFACTS <= listed
+    assert RUN_ARTIFACTS <= listed
 
     optimization = _artifact_json(
         local_project, run.info.run_id, "hyperparameter_optimization.json"
