@@ -66,6 +66,7 @@ class LoadedArtifact:
     request_fields: dict[str, type]
     label_columns: list[str]
     features_by_entity: dict[str, list[str]]
+    feature_columns: list[str]
     metadata: dict[str, Any]
     optimization: dict[str, Any]
     loader_sql: str
@@ -85,7 +86,10 @@ def check_serving_allowed(settings: ServingSettings) -> dict[str, Any]:
 
 
 def load_artifact(run_id: str) -> LoadedArtifact:
-    """The pyfunc model and its run's snapshots, by run id only."""
+    """The pyfunc model and its run's snapshots, by run id only.
+
+    Reads the feature views of the bound feature store (bind it first).
+    """
     pyfunc = mlflow.pyfunc.load_model(f"runs:/{run_id}/{MODEL_ARTIFACT_PATH}")
     with tempfile.TemporaryDirectory() as tmp:
         files = {
@@ -108,13 +112,19 @@ def load_artifact(run_id: str) -> LoadedArtifact:
     labels = [c for c in (data.get("target_col"), data.get("treatment_col")) if c]
     names = request_fields(files["loader_sql_snapshot.sql"], labels)
     augmenter = yaml.safe_load(files["augmenter_config_snapshot.yaml"])
+    uses_store = augmenter.get("type") == "feature_store"
     return LoadedArtifact(
         run_id=run_id,
         pipeline_model=pyfunc.unwrap_python_model(),
         task_type=metadata["task_type"],
         request_fields=field_types(pyfunc.metadata.signature, names),
         label_columns=labels,
-        features_by_entity={},
+        features_by_entity=features_by_entity(augmenter) if uses_store else {},
+        feature_columns=(
+            [ref.split(":", 1)[1] for ref in feature_refs(augmenter)]
+            if uses_store
+            else []
+        ),
         metadata=metadata,
         optimization=json.loads(files["hyperparameter_optimization.json"]),
         loader_sql=files["loader_sql_snapshot.sql"],
@@ -124,8 +134,6 @@ def load_artifact(run_id: str) -> LoadedArtifact:
 
 def features_by_entity(augmenter_config: dict[str, Any]) -> dict[str, list[str]]:
     """Which features each entity key brings, from the bound store's registry."""
-    if augmenter_config.get("type") != "feature_store":
-        return {}
     store = get_feature_store()
     mapping: dict[str, list[str]] = {}
     for group in augmenter_config["features"]:
@@ -144,7 +152,6 @@ def create_app(settings: ServingSettings) -> FastAPI:
         mlflow.set_tracking_uri(tracking_uri)
     bind_feature_store(feature_store_factory(settings.project_path, settings.env))
     artifact = load_artifact(settings.run_id)
-    artifact.features_by_entity = features_by_entity(artifact.augmenter_config)
     request_model = build_request_model(artifact.request_fields)
     response_model = _response_model(artifact)
     _quiet_per_call_logging()
@@ -258,11 +265,6 @@ def _predict(
         None, frame, params={"run_mode": "serving", "return_intermediate": True}
     )
     prediction_columns = PREDICTION_COLUMNS[artifact.task_type]
-    feature_columns = (
-        [f.split(":", 1)[1] for f in feature_refs(artifact.augmenter_config)]
-        if artifact.augmenter_config.get("type") == "feature_store"
-        else []
-    )
     responses = []
     for record in output.to_dict(orient="records"):
         response: dict[str, Any] = {c: _plain(record[c]) for c in prediction_columns}
@@ -273,7 +275,9 @@ def _predict(
             if all(pd.isna(record.get(f)) for f in features)
         ]
         if include_features:
-            response["features"] = {c: _plain(record.get(c)) for c in feature_columns}
+            response["features"] = {
+                c: _plain(record.get(c)) for c in artifact.feature_columns
+            }
         responses.append(response)
     return responses
 

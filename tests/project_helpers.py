@@ -179,3 +179,9 @@ def project_runs(client: Any, project: Path, recipe: str, since_ms: int = 0) -> 
         ),
         order_by=["attributes.start_time DESC"],
     )
+
+
+def view_join_key(contract: dict[str, Any], view: str) -> str:
+    """The join key of a feature view's single entity in ``feature_store.yml``."""
+    (entity,) = contract["feature_views"][view]["entities"]
+    return contract["entities"][entity]["join_key"]

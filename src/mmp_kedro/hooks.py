@@ -23,6 +23,7 @@ from kedro.pipeline.node import Node
 from mmp_kedro.feature_store import bind_feature_store, get_feature_store
 from mmp_kedro.feature_store.project import feature_store_factory
 from mmp_kedro.mlflow_model import build_signature
+from mmp_kedro.pipelines.augment.nodes import feature_store_disabled
 from mmp_kedro.preflight import (
     check_catalog_services,
     check_credentials_resolve,
@@ -68,8 +69,8 @@ class RecipeHook:
         project_path = Path(run_params["project_path"])
         recipe = load_recipe(catalog.load("params:recipe"), project_path)
         check_catalog_services(catalog)
-        if recipe.spec.augmenter.type == "feature_store" and (
-            str(catalog.load("params:feature_store")).lower() != "none"
+        if recipe.spec.augmenter.type == "feature_store" and not feature_store_disabled(
+            catalog.load("params:feature_store")
         ):
             check_features_exist(recipe)
         catalog["recipe"] = recipe

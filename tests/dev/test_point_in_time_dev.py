@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 import yaml
-from project_helpers import PROJECT_ROOT, plain_values, same_value
+from project_helpers import PROJECT_ROOT, plain_values, same_value, view_join_key
 
 from mmp_kedro.feature_store import bind_feature_store, unbind_feature_store
 from mmp_kedro.feature_store.project import feature_store_factory
@@ -75,11 +75,6 @@ def joined(
     return augment_features(spine.copy(), augmenter_config, "batch")
 
 
-def _join_key(contract: dict[str, Any], view: str) -> str:
-    (entity,) = contract["feature_views"][view]["entities"]
-    return contract["entities"][entity]["join_key"]
-
-
 def brute_force_sql(
     augmenter_config: dict[str, Any], contract: dict[str, Any], as_of: bool = True
 ) -> str:
@@ -93,7 +88,7 @@ def brute_force_sql(
         view = group["feature_namespace"]
         spec = contract["feature_views"][view]
         key, stamp, alias = (
-            _join_key(contract, view),
+            view_join_key(contract, view),
             spec["timestamp_field"],
             f"v{index}",
         )

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from project_helpers import plain_values, same_value
+from project_helpers import plain_values, same_value, view_join_key
 
 from mmp_kedro.feature_store import bind_feature_store, unbind_feature_store
 from mmp_kedro.feature_store.project import feature_store_factory
@@ -106,11 +106,6 @@ def joined(
     return augment_features(spine.copy(), augmenter_config, "batch")
 
 
-def _join_key(contract: dict[str, Any], view: str) -> str:
-    (entity,) = contract["feature_views"][view]["entities"]
-    return contract["entities"][entity]["join_key"]
-
-
 def brute_force_join(
     spine: pd.DataFrame,
     augmenter_config: dict[str, Any],
@@ -122,7 +117,7 @@ def brute_force_join(
     for group in augmenter_config["features"]:
         view = group["feature_namespace"]
         spec = contract["feature_views"][view]
-        key = _join_key(contract, view)
+        key = view_join_key(contract, view)
         stamp = spec["timestamp_field"]
         ttl = timedelta(days=float(spec["ttl_days"]))
         rows_by_key: dict[Any, list[dict[str, Any]]] = {}

@@ -22,6 +22,11 @@ RUN_MODES = ("batch", "serving")
 _ROW_ID = "__mmp_spine_row__"
 
 
+def feature_store_disabled(feature_store: str | None) -> bool:
+    """Whether the env's ``feature_store`` parameter turns the feature store off."""
+    return str(feature_store).lower() == "none"
+
+
 def resolve_augmenter_config(
     recipe: ResolvedRecipe, feature_store: str
 ) -> dict[str, Any]:
@@ -32,7 +37,7 @@ def resolve_augmenter_config(
     in the snapshot so the choice is visible.
     """
     requested = recipe.spec.augmenter.model_dump()
-    if requested["type"] == "feature_store" and str(feature_store).lower() == "none":
+    if requested["type"] == "feature_store" and feature_store_disabled(feature_store):
         return {
             "type": "pass_through",
             "features": [],
