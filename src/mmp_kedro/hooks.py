@@ -23,6 +23,15 @@ from kedro.pipeline.node import Node
 from mmp_kedro.feature_store import bind_feature_store, get_feature_store
 from mmp_kedro.feature_store.project import feature_store_factory
 from mmp_kedro.mlflow_model import build_signature
+from mmp_kedro.monitoring import (
+    CONF_KEY,
+    MonitoringConfig,
+    compare,
+    monitoring_tags,
+    overall_verdict,
+    parse_config,
+    summary_line,
+)
 from mmp_kedro.pipelines.augment.nodes import feature_store_disabled
 from mmp_kedro.preflight import (
     check_catalog_services,
@@ -30,6 +39,7 @@ from mmp_kedro.preflight import (
     check_mlflow_server,
 )
 from mmp_kedro.recipe import RecipeError, ResolvedRecipe, load_recipe
+from mmp_kedro.recipe.schema import TASK_METRICS
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +174,80 @@ class MlflowRunHook:
             log_model_kwargs["signature"] = build_signature(
                 catalog.load("spine"), recipe.spec.data_interface.label_columns
             )
+
+
+class PerformanceMonitoringHook:
+    """Compares a training run's test metrics with the baseline and the best past run.
+
+    The config is validated before kedro-mlflow opens a run, so a typo in it leaves
+    no run behind; the comparison runs before kedro-mlflow ends the run.
+    """
+
+    def __init__(self) -> None:
+        self._config: MonitoringConfig | None = None
+
+    @hook_impl(tryfirst=True)
+    def before_pipeline_run(
+        self, run_params: dict[str, Any], pipeline: Pipeline, catalog: DataCatalog
+    ) -> None:
+        self._config = None
+        if "recipe" not in pipeline.inputs() or f"params:{CONF_KEY}" not in catalog:
+            return
+        self._config = parse_config(
+            catalog.load(f"params:{CONF_KEY}"),
+            source=f"parameters of env '{run_params.get('env') or 'local'}'",
+        )
+
+    @hook_impl(tryfirst=True)
+    def after_pipeline_run(self, catalog: DataCatalog) -> None:
+        run = mlflow.active_run()
+        if self._config is None or not self._config.enabled or run is None:
+            return
+        recipe: ResolvedRecipe = catalog.load("recipe")
+        metrics = mlflow.get_run(run.info.run_id).data.metrics
+        thresholds = self._config.alert_thresholds
+        vs_baseline = compare(
+            metrics, self._config.baseline_for(recipe.name), thresholds
+        )
+        previous = best_previous_run(run, recipe)
+        task_metrics = TASK_METRICS[recipe.spec.data_interface.task_type]
+        vs_previous = (
+            compare(
+                metrics,
+                {m: v for m, v in previous.data.metrics.items() if m in task_metrics},
+                thresholds,
+            )
+            if previous
+            else []
+        )
+        previous_id = previous.info.run_id if previous else None
+        mlflow.set_tags(monitoring_tags(vs_baseline, vs_previous, previous_id))
+        line = summary_line(recipe.name, vs_baseline, vs_previous, previous_id)
+        degraded = "degraded" in (
+            overall_verdict(vs_baseline),
+            overall_verdict(vs_previous),
+        )
+        log.log(logging.WARNING if degraded else logging.INFO, line)
+
+
+def best_previous_run(run: mlflow.ActiveRun, recipe: ResolvedRecipe) -> Any | None:
+    """The finished run of the same recipe, in this run's experiment, best on its metric."""
+    metric = recipe.spec.tuning_metric
+    order = "DESC" if recipe.spec.tuning_direction == "maximize" else "ASC"
+    name = recipe.name.replace("'", "\\'")
+    candidates = mlflow.search_runs(
+        experiment_ids=[run.info.experiment_id],
+        filter_string=(
+            f"tags.recipe = '{name}' and attributes.status = 'FINISHED' "
+            f"and attributes.run_id != '{run.info.run_id}'"
+        ),
+        order_by=[f"metrics.{metric} {order}"],
+        max_results=1,
+        output_format="list",
+    )
+    if candidates and metric in candidates[0].data.metrics:
+        return candidates[0]
+    return None
 
 
 def recipe_params(recipe: ResolvedRecipe) -> dict[str, Any]:

@@ -10,9 +10,12 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+import redis
 import sqlalchemy as sa
 from kedro.config import MissingConfigException
 from omegaconf.errors import InterpolationResolutionError
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlalchemy.exc import OperationalError
 
 DEV_STACK_HINT = "start the DEV stack with `infra/dev-stack up`"
@@ -23,11 +26,21 @@ ENV_VARS = {
         ("POSTGRES_HOST", "POSTGRES_PORT"),
         ("POSTGRES_USER", "POSTGRES_PASSWORD"),
     ),
+    "redis": (("REDIS_HOST", "REDIS_PORT"), ("REDIS_PASSWORD",)),
 }
 
 
 class ServiceUnavailableError(RuntimeError):
-    """A service the env's config points at cannot be used."""
+    """A service the env's config points at cannot be used.
+
+    ``problem`` says what failed and ``fix`` what to do (empty when the message
+    says both); ``str()`` is ``"<problem>: <fix>"``.
+    """
+
+    def __init__(self, problem: str, fix: str = "") -> None:
+        super().__init__(f"{problem}: {fix}" if fix else problem)
+        self.problem = problem
+        self.fix = fix
 
 
 def check_credentials_resolve(config_loader: Any) -> None:
@@ -56,8 +69,8 @@ def check_mlflow_server(tracking_uri: str | None, timeout: float = 5.0) -> None:
     except (urllib.error.URLError, OSError) as err:
         reason = getattr(err, "reason", err)
         raise ServiceUnavailableError(
-            f"MLflow tracking server at {tracking_uri} is not answering ({reason}): "
-            f"check MLFLOW_TRACKING_URI, or {DEV_STACK_HINT}"
+            f"MLflow tracking server at {tracking_uri} is not answering ({reason})",
+            f"check MLFLOW_TRACKING_URI, or {DEV_STACK_HINT}",
         ) from None
 
 
@@ -68,11 +81,14 @@ def check_sql_engine(engine: sa.Engine, role: str) -> None:
             connection.exec_driver_sql("SELECT 1")
     except OperationalError as err:
         raise ServiceUnavailableError(
-            _describe_sql_failure(engine, role, err)
+            *_describe_sql_failure(engine, role, err)
         ) from None
 
 
-def _describe_sql_failure(engine: sa.Engine, role: str, err: OperationalError) -> str:
+def _describe_sql_failure(
+    engine: sa.Engine, role: str, err: OperationalError
+) -> tuple[str, str]:
+    """``(problem, fix)`` for a failed connection; the password is redacted."""
     backend = engine.url.get_backend_name()
     address_vars, login_vars = ENV_VARS.get(
         backend, (("the host", "port"), ("the user", "password"))
@@ -85,12 +101,48 @@ def _describe_sql_failure(engine: sa.Engine, role: str, err: OperationalError) -
         fix = f"check POSTGRES_DB, or {DEV_STACK_HINT}"
     else:
         fix = f"check {' and '.join(address_vars)}, or {DEV_STACK_HINT}"
-    return f"{role}: {where} refused the connection ({_redact(detail, engine)}): {fix}"
+    return f"{role}: {where} refused the connection ({_redact(detail, engine)})", fix
 
 
 def _redact(text: str, engine: sa.Engine) -> str:
     password = engine.url.password
     return text.replace(password, "***") if password else text
+
+
+def check_redis(connection_string: str, timeout: float = 1.0) -> None:
+    """A Redis online store answers PING, without retries.
+
+    ``connection_string`` is Feast's ``host:port,password=...,ssl=true,...``; it is
+    never put in an error message (it may hold the password).
+    """
+    address, *options = connection_string.split(",")
+    host, _, port_text = address.partition(":")
+    port = int(port_text or 6379)
+    settings = dict(option.split("=", 1) for option in options if "=" in option)
+    password = settings.get("password") or None
+    client = redis.Redis(
+        host=host,
+        port=port,
+        password=password,
+        ssl=settings.get("ssl", "").lower() == "true",
+        socket_connect_timeout=timeout,
+        socket_timeout=timeout,
+        retry=Retry(NoBackoff(), 0),
+    )
+    try:
+        client.ping()
+    except redis.RedisError as err:
+        detail = str(err).replace(password, "***") if password else str(err)
+        address_vars, login_vars = ENV_VARS["redis"]
+        if isinstance(err, redis.AuthenticationError) or "auth" in detail.lower():
+            fix = f"check {' and '.join(login_vars)}"
+        else:
+            fix = f"check {' and '.join(address_vars)}, or {DEV_STACK_HINT}"
+        raise ServiceUnavailableError(
+            f"Redis at {host}:{port} is not answering ({detail})", fix
+        ) from None
+    finally:
+        client.close()
 
 
 def check_catalog_services(catalog: Any) -> None:

@@ -7,8 +7,20 @@ env; ``dev`` and ``prod`` are chosen with ``kedro run --env <env>``.
 from kedro.config import OmegaConfigLoader
 
 from mmp_kedro.configuration import CONFIG_LOADER_ARGS  # noqa: F401 - read by Kedro
-from mmp_kedro.hooks import FeatureStoreHook, MlflowRunHook, PreflightHook, RecipeHook
+from mmp_kedro.hooks import (
+    FeatureStoreHook,
+    MlflowRunHook,
+    PerformanceMonitoringHook,
+    PreflightHook,
+    RecipeHook,
+)
 
-HOOKS = (PreflightHook(), FeatureStoreHook(), RecipeHook(), MlflowRunHook())
+HOOKS = (
+    PreflightHook(),
+    FeatureStoreHook(),
+    RecipeHook(),
+    MlflowRunHook(),
+    PerformanceMonitoringHook(),
+)
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
