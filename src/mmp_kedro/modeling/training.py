@@ -114,6 +114,14 @@ def fit_pipeline(
     return FittedPipeline(preprocessor=preprocessor, model=model)
 
 
+def model_inputs(
+    fitted: FittedPipeline, rows: pd.DataFrame, recipe: Recipe
+) -> tuple[pd.DataFrame, Labels]:
+    """``rows`` as the model sees them (transformed, never refitted) and their labels."""
+    features, labels = split_labels(rows, recipe)
+    return fitted.preprocessor.transform(features), labels
+
+
 def score_pipeline(
     fitted: FittedPipeline,
     rows: pd.DataFrame,
@@ -121,10 +129,8 @@ def score_pipeline(
     with_baselines: bool = True,
 ) -> dict[str, float]:
     """Metrics of ``fitted`` on ``rows`` (transformed, never refitted)."""
-    features, labels = split_labels(rows, recipe)
-    return evaluate(
-        fitted.model, fitted.preprocessor.transform(features), labels, with_baselines
-    )
+    features, labels = model_inputs(fitted, rows, recipe)
+    return evaluate(fitted.model, features, labels, with_baselines)
 
 
 def cv_folds(

@@ -1,4 +1,7 @@
-"""``train``: spine -> augment -> tune -> package, logged as one MLflow pyfunc.
+"""``train``: spine -> augment -> tune -> report -> package, one MLflow pyfunc.
+
+``report`` only adds the run's plots; the inference pipeline (the artifact) is
+``package``'s and does not change.
 
 A ``PipelineML`` (kedro-mlflow) must be built in its own ``pipelines/<name>/``
 folder: Kedro loads only the requested pipeline's module.
@@ -8,7 +11,7 @@ from kedro.pipeline import Pipeline
 from kedro_mlflow.pipeline import pipeline_ml_factory
 
 from mmp_kedro.mlflow_model import code_paths, pip_requirements
-from mmp_kedro.pipelines import augment, package, spine, tune
+from mmp_kedro.pipelines import augment, package, report, spine, tune
 from mmp_kedro.pipelines.package.pipeline import create_inference_pipeline
 
 #: Artifact path of the pyfunc model inside the run: ``runs:/<run_id>/model``.
@@ -20,6 +23,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         spine.create_pipeline()
         + augment.create_pipeline()
         + tune.create_pipeline()
+        + report.create_pipeline()
         + package.create_pipeline()
     )
     return pipeline_ml_factory(

@@ -1,0 +1,1 @@
+"""Figures of a training run: drawn from arrays, logged by the ``report`` pipeline."""
