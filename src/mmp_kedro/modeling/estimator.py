@@ -57,13 +57,17 @@ class TrainedModel:
 
     def predict_frame(self, features: pd.DataFrame) -> pd.DataFrame:
         """Predictions as a DataFrame with :data:`PREDICTION_COLUMNS` of the task."""
-        X = features[self.feature_names] if self.feature_names else features  # noqa: N806
+        reorder = self.feature_names and list(features.columns) != self.feature_names
+        X = features[self.feature_names] if reorder else features  # noqa: N806
         if self.task_type == "classification":
-            labels = self.estimator.predict(X)
             if hasattr(self.estimator, "predict_proba"):
+                # One model call: the label is the most probable class, which is what
+                # sklearn-API classifiers' predict() returns from the same scores.
                 proba = np.asarray(self.estimator.predict_proba(X))
+                labels = np.asarray(self.estimator.classes_)[proba.argmax(axis=1)]
                 probability = proba[:, 1] if proba.shape[1] == 2 else proba.max(axis=1)
             else:
+                labels = self.estimator.predict(X)
                 probability = np.full(len(X), np.nan)
             return pd.DataFrame(
                 {"prediction": np.asarray(labels).ravel(), "probability": probability},
@@ -85,10 +89,42 @@ class TrainedModel:
             index=features.index,
         )
 
+    def limit_threads(self, n_threads: int) -> None:
+        """Predict with at most ``n_threads`` threads per call.
+
+        For servers answering many one-row requests at once: a recipe's ``n_jobs``
+        suits training, but a thread pool per one-row call only adds contention.
+        Sets ``n_jobs`` on the estimator and on every estimator it holds (causalml
+        meta-learners keep one fitted model per treatment group).
+        """
+        for estimator in _estimators_within(self.estimator):
+            try:
+                takes_n_jobs = "n_jobs" in estimator.get_params(deep=False)
+            except (AttributeError, RuntimeError):  # not sklearn-conformant (causalml)
+                continue
+            if takes_n_jobs:
+                estimator.set_params(n_jobs=n_threads)
+
     def positive_scores(self, features: pd.DataFrame) -> np.ndarray:
         """Class-1 probabilities (binary) or all class probabilities (multiclass)."""
         proba = np.asarray(self.estimator.predict_proba(features[self.feature_names]))
         return proba[:, 1] if proba.shape[1] == 2 else proba
+
+
+def _estimators_within(obj: Any, depth: int = 2) -> list[Any]:
+    """``obj`` and the sklearn-API estimators held in its attributes, dicts and lists."""
+    found = [obj]
+    if depth == 0 or not hasattr(obj, "__dict__"):
+        return found
+    for value in vars(obj).values():
+        if isinstance(value, dict):
+            members = list(value.values())
+        else:
+            members = list(value) if isinstance(value, list | tuple) else [value]
+        for member in members:
+            if hasattr(member, "set_params") and member is not obj:
+                found.extend(_estimators_within(member, depth - 1))
+    return found
 
 
 def fit_model(

@@ -130,4 +130,8 @@ def _online_features(
     store: Any, spine: pd.DataFrame, join_keys: list[str], refs: list[str]
 ) -> pd.DataFrame:
     rows = spine[join_keys].to_dict(orient="records")
-    return store.get_online_features(features=refs, entity_rows=rows).to_df()
+    response = store.get_online_features(features=refs, entity_rows=rows).to_dict()
+    # Columns straight from the response: to_df() costs twice as much per call.
+    return pd.DataFrame(
+        {ref.split(":", 1)[1]: response[ref.split(":", 1)[1]] for ref in refs}
+    )
