@@ -16,6 +16,7 @@ from project_helpers import (
     TEST_TRAINING,
     copy_project,
     prepare_local_data,
+    require_dev_stack,
     run_kedro,
     runs_of_recipe,
 )
@@ -30,6 +31,21 @@ def local_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     prepare_local_data(project)
     return project
+
+
+@pytest.fixture(scope="session")
+def stack_env() -> dict[str, str]:
+    """This process's environment, which must hold the DEV stack's ``.env``."""
+    return require_dev_stack(
+        "POSTGRES_PASSWORD",
+        "POSTGRES_HOST",
+        "POSTGRES_PORT",
+        "POSTGRES_USER",
+        "POSTGRES_DB",
+        "REDIS_HOST",
+        "REDIS_PORT",
+        "MLFLOW_TRACKING_URI",
+    )
 
 
 @pytest.fixture

@@ -23,6 +23,19 @@ EXAMPLE_RECIPES = (
     "session_segments",
 )
 
+#: The features the example recipes join, in the order the augmenter returns them.
+SAMPLE_FEATURES = (
+    "age",
+    "country_code",
+    "ltv",
+    "total_purchase_count",
+    "price",
+    "category",
+    "brand",
+    "time_on_page_seconds",
+    "click_count",
+)
+
 #: What a training run logs besides the model (the wrapped-artifact contract).
 RUN_ARTIFACTS = {
     "loader_sql_snapshot.sql",

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from project_helpers import PROJECT_ROOT, copy_project, free_port, require_dev_stack
+from project_helpers import PROJECT_ROOT, copy_project, free_port
 
 from mmp_kedro.check import check_env_vars, check_packages, scan_env_vars
 
@@ -26,21 +26,6 @@ SERVICES = ("PostgreSQL", "Redis", "MLflow")
 DEV_REQUIRED = sorted(
     name for name, required in scan_env_vars(PROJECT_ROOT, "dev").items() if required
 )
-
-
-@pytest.fixture(scope="module")
-def stack_env() -> dict[str, str]:
-    """This process's environment, which must hold the DEV stack's ``.env``."""
-    return require_dev_stack(
-        "POSTGRES_PASSWORD",
-        "POSTGRES_HOST",
-        "POSTGRES_PORT",
-        "POSTGRES_USER",
-        "POSTGRES_DB",
-        "REDIS_HOST",
-        "REDIS_PORT",
-        "MLFLOW_TRACKING_URI",
-    )
 
 
 def run_check(

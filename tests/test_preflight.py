@@ -17,7 +17,7 @@ from pathlib import Path
 import mlflow
 import pytest
 import sqlalchemy as sa
-from project_helpers import free_port, project_runs, require_dev_stack
+from project_helpers import free_port, project_runs
 
 from mmp_kedro.preflight import (
     ServiceUnavailableError,
@@ -30,19 +30,6 @@ pytestmark = pytest.mark.e2e
 RECIPE = "uplift_model_exp3"
 FAIL_FAST_SECONDS = 60
 WRONG_PASSWORD = "not-the-dev-password-0xC0FFEE"
-
-
-@pytest.fixture(scope="module")
-def stack_env() -> dict[str, str]:
-    """This process's environment, which must hold the DEV stack's ``.env``."""
-    return require_dev_stack(
-        "POSTGRES_PASSWORD",
-        "POSTGRES_HOST",
-        "POSTGRES_PORT",
-        "POSTGRES_USER",
-        "POSTGRES_DB",
-        "MLFLOW_TRACKING_URI",
-    )
 
 
 def kedro_train(

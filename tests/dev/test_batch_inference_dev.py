@@ -13,21 +13,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from project_helpers import SAMPLE_FEATURES
 
 pytestmark = pytest.mark.e2e
 
 WINDOW = ("2025-02-01", "2025-04-01")
-FEATURES = {
-    "age",
-    "country_code",
-    "ltv",
-    "total_purchase_count",
-    "price",
-    "category",
-    "brand",
-    "time_on_page_seconds",
-    "click_count",
-}
+FEATURES = set(SAMPLE_FEATURES)
 #: The window in UTC, whatever the server's TimeZone (events are timestamptz).
 IN_WINDOW = (
     "event_timestamp >= CAST(:start AS TIMESTAMP) AT TIME ZONE 'UTC' "

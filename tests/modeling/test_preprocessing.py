@@ -47,7 +47,9 @@ def test_numpy_transform_equals_sklearn_transform(criterion_col: str | None) -> 
     assert list(fast.columns) == list(reference.columns)
     assert "never_seen" not in fast.columns
     assert fast.index.equals(new_rows.index)
-    np.testing.assert_allclose(fast.to_numpy(), reference.to_numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        fast.to_numpy(), reference.to_numpy(), rtol=0, atol=1e-12
+    )
     # An unseen category encodes as all zeros, a missing one as the most frequent.
     colour_columns = [c for c in fast.columns if c.startswith("colour_")]
     violet = (new_rows["colour"] == "violet").to_numpy()

@@ -15,7 +15,7 @@ from typing import Any
 import nbformat
 import pytest
 from nbclient import NotebookClient
-from project_helpers import PROJECT_ROOT
+from project_helpers import PROJECT_ROOT, SAMPLE_FEATURES
 
 pytestmark = pytest.mark.e2e
 
@@ -147,17 +147,7 @@ def test_explore_recipe_notebook(notebook_env: Path, tmp_path: Path):
     assert probe["spine_rows"] > 0
     assert probe["augmented_rows"] == probe["spine_rows"]
     assert probe["same_order"]
-    assert probe["features"] == [
-        "age",
-        "country_code",
-        "ltv",
-        "total_purchase_count",
-        "price",
-        "category",
-        "brand",
-        "time_on_page_seconds",
-        "click_count",
-    ]
+    assert probe["features"] == list(SAMPLE_FEATURES)
     assert probe["summary_rows"] == probe["features"]
     assert probe["groups"] == ["control", "treatment"]
     texts = _texts(nb)
