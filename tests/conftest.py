@@ -70,5 +70,9 @@ def trained_runs(local_project: Path) -> dict[str, str]:
         assert result.returncode == 0, (
             f"train {recipe} failed:\n{result.stderr[-4000:]}"
         )
+        # Kept for the tests of what the run log tells a user.
+        (local_project / f"train_{recipe}.log").write_text(
+            result.stdout + result.stderr
+        )
         run_ids[recipe] = runs_of_recipe(local_project, recipe)[0].info.run_id
     return run_ids

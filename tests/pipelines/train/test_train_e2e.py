@@ -160,3 +160,23 @@ def test_artifact_predicts_in_a_fresh_process_without_recipes(
     output = json.loads(result.stdout.strip().splitlines()[-1])
     assert output["rows"] == 3
     assert {"user_id", "session_id", "event_timestamp"} <= set(output["columns"])
+
+
+def test_run_log_shows_trial_progress_and_stage_timings(
+    local_project: Path, trained_runs: dict[str, str]
+) -> None:
+    log = (local_project / "train_uplift_model_exp3.log").read_text()
+    trials = re.findall(
+        r"trial (\d+)/(\d+) (complete|pruned): auuc=\S+ \(best so far (\S+)\)", log
+    )
+    assert len(trials) >= 2, log[-3000:]
+    assert trials[0][:2] == ("1", "20")
+    assert all(best != "n/a" for *_, best in trials[1:])
+    for stage in (
+        "spine.load_spine",
+        "augment.augment_features",
+        "tune.tune_hyperparameters",
+        "tune.fit_final_model",
+        "report.plot_evaluation",
+    ):
+        assert re.search(rf"stage {re.escape(stage)} took \d+\.\d\ds", log), stage
