@@ -163,8 +163,8 @@ def test_local_without_data_says_make_data(tmp_path: Path) -> None:
     assert "run `make data`" in output
 
 
-def test_local_with_data_needs_no_variables() -> None:
-    code, output = run_check("local", without_stack_variables())
+def test_local_with_data_needs_no_variables(local_project: Path) -> None:
+    code, output = run_check("local", without_stack_variables(), project=local_project)
 
     assert code == 0, output
     assert statuses(output)["env vars"] == "ok"
