@@ -2,7 +2,7 @@
 
 Environment variables stand in for the flags (the container's entrypoint uses them):
 ``MMP_ENV`` (or ``KEDRO_ENV``), ``MMP_RUN_ID``, ``MMP_HOST``, ``MMP_PORT``,
-``MMP_PROJECT_PATH``.
+``MMP_PROJECT_PATH``, ``MMP_WORKERS``.
 """
 
 from __future__ import annotations
@@ -31,30 +31,60 @@ def main(argv: list[str] | None = None) -> None:
         type=Path,
         default=Path(os.environ.get("MMP_PROJECT_PATH", Path.cwd())),
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("MMP_WORKERS", "1")),
+        help="server processes, each holding the model (more throughput on more "
+        "cores, as much more memory)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s"
     )
 
-    from serving.app import ServingRefusedError, ServingSettings, create_app
+    from serving.app import (
+        ServingRefusedError,
+        ServingSettings,
+        check_run_servable,
+        create_app,
+    )
 
     if not args.run_id:
         parser.error(
             "--run-id (or MMP_RUN_ID) is required: the MLflow run id of a trained model"
         )
+    if args.workers < 1:
+        parser.error("--workers (or MMP_WORKERS) must be at least 1")
+    settings = ServingSettings(
+        env=args.env, run_id=args.run_id, project_path=args.project_path.resolve()
+    )
+    server_options = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": "warning",
+        "access_log": False,
+    }
     try:
-        app = create_app(
-            ServingSettings(
-                env=args.env,
-                run_id=args.run_id,
-                project_path=args.project_path.resolve(),
-            )
-        )
+        if args.workers == 1:
+            uvicorn.run(create_app(settings), **server_options)
+            return
+        # Worker processes build their own app from the environment; refuse here
+        # first so a LOCAL env or a wrong run id fails once, not in every worker.
+        check_run_servable(settings)
     except ServingRefusedError as err:
         print(f"error: {err}", file=sys.stderr)  # noqa: T201
         sys.exit(2)
+    os.environ.update(
+        MMP_ENV=settings.env,
+        MMP_RUN_ID=settings.run_id,
+        MMP_PROJECT_PATH=str(settings.project_path),
+    )
     uvicorn.run(
-        app, host=args.host, port=args.port, log_level="warning", access_log=False
+        "serving.app:app_from_environment",
+        factory=True,
+        workers=args.workers,
+        **server_options,
     )
 
 

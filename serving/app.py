@@ -7,6 +7,7 @@ features read from the env's Feast online store instead of the offline store.
 
 import json
 import logging
+import os
 import tempfile
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -147,13 +148,38 @@ def features_by_entity(augmenter_config: dict[str, Any]) -> dict[str, list[str]]
     return mapping
 
 
-def create_app(settings: ServingSettings) -> FastAPI:
-    """The app for one run; refuses LOCAL before loading anything."""
+def check_run_servable(settings: ServingSettings) -> dict[str, Any]:
+    """The env's parameters, once serving is allowed and the run exists.
+
+    Cheap enough for a supervisor to call before it starts worker processes, so a
+    refusal or a wrong run id fails once, not in every worker.
+    """
     parameters = check_serving_allowed(settings)
     loader = config_loader(settings.project_path, settings.env)
     tracking_uri = (loader["mlflow"].get("server") or {}).get("mlflow_tracking_uri")
     if tracking_uri:
         mlflow.set_tracking_uri(tracking_uri)
+    mlflow.MlflowClient().get_run(settings.run_id)
+    return parameters
+
+
+def settings_from_environment() -> ServingSettings:
+    """``MMP_ENV``, ``MMP_RUN_ID`` and ``MMP_PROJECT_PATH``, as the container sets them."""
+    return ServingSettings(
+        env=os.environ.get("MMP_ENV", "dev"),
+        run_id=os.environ["MMP_RUN_ID"],
+        project_path=Path(os.environ.get("MMP_PROJECT_PATH", Path.cwd())),
+    )
+
+
+def app_from_environment() -> FastAPI:
+    """App factory for uvicorn worker processes (``python -m serving --workers N``)."""
+    return create_app(settings_from_environment())
+
+
+def create_app(settings: ServingSettings) -> FastAPI:
+    """The app for one run; refuses LOCAL before loading anything."""
+    parameters = check_run_servable(settings)
     bind_feature_store(feature_store_factory(settings.project_path, settings.env))
     artifact = load_artifact(settings.run_id)
     request_model = build_request_model(artifact.request_fields)

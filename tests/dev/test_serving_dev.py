@@ -6,10 +6,12 @@ MMP_ENV / MMP_RUN_ID / MMP_PORT in the environment, natively on 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -271,3 +273,36 @@ def test_local_env_refuses_to_serve():
     assert result.returncode == 2
     assert "disabled in the 'local' env" in result.stderr
     assert "--env dev" in result.stderr
+
+
+def test_worker_processes_answer_like_one(served, known_entities, tmp_path):
+    """`--workers 2` (MMP_WORKERS) serves the same predictions from two processes."""
+    single_url, run_id = served
+    server, url = start_server(
+        run_id, {**os.environ, "MMP_WORKERS": "2"}, tmp_path / "server.log"
+    )
+    children = [
+        int(stat.parent.name)
+        for stat in Path("/proc").glob("[0-9]*/stat")
+        if _parent_pid(stat) == server.pid
+    ]
+    try:
+        assert len(children) >= 2, children
+        for entity in known_entities[:10]:
+            assert (
+                httpx.post(f"{url}/predict", json=entity).json()
+                == httpx.post(f"{single_url}/predict", json=entity).json()
+            )
+    finally:
+        stop(server)
+        for pid in children:  # a worker still loading when the supervisor was killed
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _parent_pid(stat: Path) -> int | None:
+    try:
+        # /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces.
+        return int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
