@@ -27,7 +27,7 @@ from mmp_kedro.configuration import config_loader
 from mmp_kedro.feature_store import bind_feature_store, get_feature_store
 from mmp_kedro.feature_store.project import feature_store_factory
 from mmp_kedro.modeling.estimator import PREDICTION_COLUMNS
-from mmp_kedro.pipelines.augment.nodes import feature_refs
+from mmp_kedro.pipelines.augment.nodes import feature_columns, feature_refs
 from mmp_kedro.pipelines.train.pipeline import MODEL_ARTIFACT_PATH
 from serving.schema import build_request_model, field_types, request_fields
 
@@ -125,11 +125,7 @@ def load_artifact(run_id: str) -> LoadedArtifact:
         request_fields=field_types(pyfunc.metadata.signature, names),
         label_columns=labels,
         features_by_entity=features_by_entity(augmenter) if uses_store else {},
-        feature_columns=(
-            [ref.split(":", 1)[1] for ref in feature_refs(augmenter)]
-            if uses_store
-            else []
-        ),
+        feature_columns=feature_columns(augmenter),  # none for pass_through
         metadata=metadata,
         optimization=json.loads(files["hyperparameter_optimization.json"]),
         loader_sql=files["loader_sql_snapshot.sql"],

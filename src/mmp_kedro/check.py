@@ -32,7 +32,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mmp_kedro.configuration import CONFIG_LOADER_ARGS
-from mmp_kedro.feature_store.project import load_settings
+from mmp_kedro.feature_store.project import load_settings, merged_repo_config
 from mmp_kedro.preflight import (
     ServiceUnavailableError,
     check_mlflow_server,
@@ -268,18 +268,13 @@ def check_services(
         credentials = loader["credentials"]
     except MissingConfigException:
         credentials = {}
-    settings, store_credentials = load_settings(loader)
-    repo_config = settings.get("repo_config") or {}
-
-    def merged(key: str) -> dict[str, Any]:
-        return {**(repo_config.get(key) or {}), **(store_credentials.get(key) or {})}
-
-    registry = merged("registry")
+    repo_config = merged_repo_config(*load_settings(loader))
+    registry = repo_config.get("registry") or {}
     urls = _sql_urls(credentials, registry)
     results = [_sql_service(url, ", ".join(roles)) for url, roles in urls.items()]
     if registry.get("registry_type", "file") == "file" and registry.get("path"):
         results.append(_embedded("Feast registry", f"file {registry['path']}"))
-    results.append(_online_store(merged("online_store")))
+    results.append(_online_store(repo_config.get("online_store") or {}))
     server = _section(loader, "mlflow").get("server") or {}
     results.append(_mlflow_service(server.get("mlflow_tracking_uri") or ""))
     return results

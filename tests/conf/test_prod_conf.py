@@ -11,8 +11,12 @@ from kedro.io import DataCatalog
 from project_helpers import PROJECT_ROOT
 
 from mmp_kedro.datasets import OptunaStorageDataset, SQLEngineDataset
-from mmp_kedro.feature_store.project import config_loader, load_settings
-from mmp_kedro.feature_store.store import _deep_merge, build_definitions
+from mmp_kedro.feature_store.project import (
+    config_loader,
+    load_settings,
+    merged_repo_config,
+)
+from mmp_kedro.feature_store.store import build_definitions
 
 PROD_ENV = {
     "GCP_PROJECT": "acme-ml",
@@ -50,7 +54,7 @@ def test_every_prod_catalog_entry_is_constructed_without_connecting(prod_loader)
 
 def test_prod_feature_store_resolves_to_bigquery_and_redis(prod_loader):
     settings, credentials = load_settings(prod_loader)
-    config = RepoConfig(**_deep_merge(settings["repo_config"], credentials))
+    config = RepoConfig(**merged_repo_config(settings, credentials))
     assert config.offline_store.type == "bigquery"
     assert config.offline_store.project_id == PROD_ENV["GCP_PROJECT"]
     assert config.online_store.type == "redis"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,24 @@ def load_settings(
     except Exception:  # noqa: BLE001 - an env without credentials.yml is fine
         credentials = {}
     return settings, credentials
+
+
+def merged_repo_config(
+    settings: dict[str, Any], credentials: dict[str, Any]
+) -> dict[str, Any]:
+    """Feast's ``repo_config`` with the env's ``feature_store`` credentials merged in
+    (deeply: a credential key overrides only what it names). A new dict, in memory."""
+    return _deep_merge(settings.get("repo_config") or {}, credentials or {})
+
+
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def feature_store_factory(project_path: Path, env: str) -> Callable[[], FeatureStore]:

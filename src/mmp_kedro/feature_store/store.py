@@ -9,7 +9,6 @@ are merged in memory, never written anywhere.
 
 from __future__ import annotations
 
-import copy
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,8 @@ from typing import Any
 from feast import Entity, FeatureStore, FeatureView, Field, FileSource, RepoConfig
 from feast import types as feast_types
 from feast.value_type import ValueType
+
+from mmp_kedro.feature_store.project import merged_repo_config
 
 
 class FeatureStoreConfigError(ValueError):
@@ -27,7 +28,7 @@ def build_feature_store(
     settings: dict[str, Any], credentials: dict[str, Any], project_path: Path
 ) -> FeatureStore:
     """A ``FeatureStore`` for the env; connects lazily, on first use."""
-    repo_config = _deep_merge(settings.get("repo_config") or {}, credentials or {})
+    repo_config = merged_repo_config(settings, credentials)
     if not repo_config:
         raise FeatureStoreConfigError(
             "feature_store.yml has no 'repo_config' for this env (the Feast registry, "
@@ -120,13 +121,3 @@ def _build_source(
 def _absolute(project_path: Path, path: str) -> Path:
     candidate = Path(path)
     return candidate if candidate.is_absolute() else project_path / candidate
-
-
-def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged

@@ -57,20 +57,15 @@ class TrainedModel:
 
     def predict_frame(self, features: pd.DataFrame) -> pd.DataFrame:
         """Predictions as a DataFrame with :data:`PREDICTION_COLUMNS` of the task."""
-        reorder = self.feature_names and list(features.columns) != self.feature_names
-        X = features[self.feature_names] if reorder else features  # noqa: N806
+        X = self._model_input(features)  # noqa: N806
         if self.task_type == "classification":
-            if hasattr(self.estimator, "predict_proba"):
-                # One model call: the label is the most probable class, which is what
-                # sklearn-API classifiers' predict() returns from the same scores.
-                proba = np.asarray(self.estimator.predict_proba(X))
-                labels = np.asarray(self.estimator.classes_)[proba.argmax(axis=1)]
-                probability = proba[:, 1] if proba.shape[1] == 2 else proba.max(axis=1)
-            else:
-                labels = self.estimator.predict(X)
+            labels, proba = self.classify(X)
+            if proba is None:
                 probability = np.full(len(X), np.nan)
+            else:
+                probability = proba[:, 1] if proba.shape[1] == 2 else proba.max(axis=1)
             return pd.DataFrame(
-                {"prediction": np.asarray(labels).ravel(), "probability": probability},
+                {"prediction": labels, "probability": probability},
                 index=features.index,
             )
         if self.task_type == "causal":
@@ -105,10 +100,29 @@ class TrainedModel:
             if takes_n_jobs:
                 estimator.set_params(n_jobs=n_threads)
 
+    def classify(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
+        """Predicted classes and class probabilities (``classes_`` order; None
+        without ``predict_proba``), from one model call.
+
+        The label is the most probable class, which is what sklearn-API classifiers'
+        ``predict()`` returns from the same scores.
+        """
+        X = self._model_input(features)  # noqa: N806
+        if not hasattr(self.estimator, "predict_proba"):
+            return np.asarray(self.estimator.predict(X)).ravel(), None
+        proba = np.asarray(self.estimator.predict_proba(X))
+        return np.asarray(self.estimator.classes_)[proba.argmax(axis=1)], proba
+
     def positive_scores(self, features: pd.DataFrame) -> np.ndarray:
         """Class-1 probabilities (binary) or all class probabilities (multiclass)."""
-        proba = np.asarray(self.estimator.predict_proba(features[self.feature_names]))
+        _, proba = self.classify(features)
         return proba[:, 1] if proba.shape[1] == 2 else proba
+
+    def _model_input(self, features: pd.DataFrame) -> pd.DataFrame:
+        """``features`` in the order the model was fitted on (as is when it already is)."""
+        if self.feature_names and list(features.columns) != self.feature_names:
+            return features[self.feature_names]
+        return features
 
 
 def _estimators_within(obj: Any, depth: int = 2) -> list[Any]:

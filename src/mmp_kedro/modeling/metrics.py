@@ -88,7 +88,7 @@ def uplift_metrics(
 def _classification(
     model: TrainedModel, features: pd.DataFrame, target: pd.Series
 ) -> dict[str, float]:
-    predicted = model.predict_frame(features)["prediction"]
+    predicted, proba = model.classify(features)
     classes = np.unique(target)
     binary = len(classes) <= 2
     average = "binary" if binary else "macro"
@@ -105,8 +105,7 @@ def _classification(
             target, predicted, average=average, pos_label=pos_label, zero_division=0
         ),
     }
-    if hasattr(model.estimator, "predict_proba"):
-        proba = np.asarray(model.estimator.predict_proba(features[model.feature_names]))
+    if proba is not None:
         model_classes = list(
             getattr(model.estimator, "classes_", range(proba.shape[1]))
         )

@@ -123,16 +123,15 @@ class SimpleScaler(TransformerMixin, BaseEstimator):
             blocks.append((values - scale.mean_) / scale.scale_)
         if self.categorical_columns_:
             impute, encode = self._steps("categorical")
-            fills = [f for f in impute.statistics_ if not pd.isna(f)]
-            kept = [
-                c
-                for c, f in zip(
+            kept = [  # (column, fill value); all-missing at fit: dropped
+                (column, fill)
+                for column, fill in zip(
                     self.categorical_columns_, impute.statistics_, strict=True
                 )
-                if not pd.isna(f)
+                if not pd.isna(fill)
             ]
-            for column, fill, categories in zip(
-                kept, fills, encode.categories_, strict=True
+            for (column, fill), categories in zip(
+                kept, encode.categories_, strict=True
             ):
                 values = X[column].astype(object)
                 values = values.where(values.notna(), fill).to_numpy()

@@ -148,25 +148,43 @@ def cv_folds(
     )
 
 
-def suggest(trial: optuna.Trial, name: str, space: SearchRange) -> Any:
-    """Sample one hyperparameter from its recipe range."""
+def search_distribution(space: SearchRange) -> optuna.distributions.BaseDistribution:
+    """The Optuna distribution a recipe range is sampled from.
+
+    Optuna allows a step only on a linear scale: an int range with a step > 1 is
+    sampled linearly, a float range with ``log`` ignores its step.
+    """
     if space.type == "categorical":
-        return trial.suggest_categorical(name, space.choices)
+        return optuna.distributions.CategoricalDistribution(space.choices)
     if space.type == "int":
         step = int(space.step) if space.step else 1
+        return optuna.distributions.IntDistribution(
+            int(space.low), int(space.high), log=space.log and step == 1, step=step
+        )
+    return optuna.distributions.FloatDistribution(
+        space.low, space.high, log=space.log, step=None if space.log else space.step
+    )
+
+
+def suggest(trial: optuna.Trial, name: str, space: SearchRange) -> Any:
+    """Sample one hyperparameter from its recipe range."""
+    distribution = search_distribution(space)
+    if isinstance(distribution, optuna.distributions.CategoricalDistribution):
+        return trial.suggest_categorical(name, distribution.choices)
+    if isinstance(distribution, optuna.distributions.IntDistribution):
         return trial.suggest_int(
             name,
-            int(space.low),
-            int(space.high),
-            step=step,
-            log=space.log and step == 1,
+            distribution.low,
+            distribution.high,
+            step=distribution.step,
+            log=distribution.log,
         )
     return trial.suggest_float(
         name,
-        space.low,
-        space.high,
-        step=None if space.log else space.step,
-        log=space.log,
+        distribution.low,
+        distribution.high,
+        step=distribution.step,
+        log=distribution.log,
     )
 
 

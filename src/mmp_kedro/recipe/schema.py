@@ -164,13 +164,8 @@ class AugmenterSpec(_Strict):
             raise ValueError("type 'feature_store' needs a non-empty 'features' list")
         if self.type == "pass_through" and self.features:
             raise ValueError("type 'pass_through' takes no 'features'")
-        names = [
-            f"{ref.feature_namespace}:{f}"
-            for ref in self.features
-            for f in ref.features
-        ]
-        short = [n.split(":", 1)[1] for n in names]
-        duplicated = sorted({s for s in short if short.count(s) > 1})
+        names = [f for ref in self.features for f in ref.features]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
         if duplicated:
             raise ValueError(
                 f"feature names must be unique across namespaces: {duplicated}"

@@ -64,11 +64,11 @@ def augment_features(
             f"the spine lacks the entity key column(s) {missing} needed by the features "
             f"{refs}; its columns are {list(spine.columns)}"
         )
+    names = feature_columns(augmenter_config)
     if run_mode == "batch":
         features = _historical_features(store, spine, join_keys, refs)
     else:
-        features = _online_features(store, spine, join_keys, refs)
-    names = [ref.split(":", 1)[1] for ref in refs]
+        features = _online_features(store, spine, join_keys, refs, names)
     return pd.concat(
         [
             spine.reset_index(drop=True).drop(columns=names, errors="ignore"),
@@ -82,6 +82,15 @@ def feature_refs(augmenter_config: dict[str, Any]) -> list[str]:
     """``namespace:feature`` references of an augmenter config."""
     return [
         f"{group['feature_namespace']}:{feature}"
+        for group in augmenter_config["features"]
+        for feature in group["features"]
+    ]
+
+
+def feature_columns(augmenter_config: dict[str, Any]) -> list[str]:
+    """The columns the configured features land in (names unique across views)."""
+    return [
+        feature
         for group in augmenter_config["features"]
         for feature in group["features"]
     ]
@@ -127,11 +136,13 @@ def _historical_features(
 
 
 def _online_features(
-    store: Any, spine: pd.DataFrame, join_keys: list[str], refs: list[str]
+    store: Any,
+    spine: pd.DataFrame,
+    join_keys: list[str],
+    refs: list[str],
+    names: list[str],
 ) -> pd.DataFrame:
     rows = spine[join_keys].to_dict(orient="records")
     response = store.get_online_features(features=refs, entity_rows=rows).to_dict()
     # Columns straight from the response: to_df() costs twice as much per call.
-    return pd.DataFrame(
-        {ref.split(":", 1)[1]: response[ref.split(":", 1)[1]] for ref in refs}
-    )
+    return pd.DataFrame({name: response[name] for name in names})

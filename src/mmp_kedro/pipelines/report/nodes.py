@@ -16,8 +16,13 @@ from matplotlib.figure import Figure
 from sklearn.base import BaseEstimator
 
 from mmp_kedro.modeling.estimator import Labels, TrainedModel
-from mmp_kedro.modeling.training import FittedPipeline, model_inputs
+from mmp_kedro.modeling.training import (
+    FittedPipeline,
+    model_inputs,
+    search_distribution,
+)
 from mmp_kedro.recipe import ResolvedRecipe
+from mmp_kedro.recipe.schema import SearchRange
 from mmp_kedro.reporting import plots
 
 #: File extension of every plot; matches ``save_args.format`` of the catalog entry.
@@ -119,7 +124,7 @@ def param_importances(record: dict[str, Any]) -> dict[str, float]:
     every trial (fANOVA is undefined there).
     """
     distributions = {
-        name: _distribution(space)
+        name: search_distribution(SearchRange.model_validate(space))
         for name, space in (record.get("search_space") or {}).items()
     }
     completed = [
@@ -234,25 +239,3 @@ def _importances(estimator: Any, n_features: int) -> tuple[str, np.ndarray | Non
         return "", None
     values = np.asarray(values, dtype=float).ravel()
     return (kind, values) if len(values) == n_features else ("", None)
-
-
-def _distribution(space: dict[str, Any]) -> optuna.distributions.BaseDistribution:
-    """The Optuna distribution a recipe range was sampled from (as ``suggest`` does)."""
-    if space["type"] == "categorical":
-        return optuna.distributions.CategoricalDistribution(space["choices"])
-    log_scale = bool(space.get("log", False))
-    step = space.get("step")
-    if space["type"] == "int":
-        step = int(step) if step else 1
-        return optuna.distributions.IntDistribution(
-            int(space["low"]),
-            int(space["high"]),
-            log=log_scale and step == 1,
-            step=step,
-        )
-    return optuna.distributions.FloatDistribution(
-        float(space["low"]),
-        float(space["high"]),
-        log=log_scale,
-        step=None if log_scale or not step else float(step),
-    )
