@@ -343,6 +343,6 @@ def _plain(value: Any) -> Any:
 
 
 def _quiet_per_call_logging() -> None:
-    """kedro and kedro-mlflow log each predict call at INFO: ~7 ms per request."""
+    """kedro and kedro-mlflow log each predict call at INFO: a cost on every request."""
     for name in ("kedro", "kedro_mlflow", "feast"):
         logging.getLogger(name).setLevel(logging.WARNING)

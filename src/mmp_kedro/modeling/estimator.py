@@ -52,7 +52,7 @@ class TrainedModel:
 
     def __deepcopy__(self, memo: dict) -> TrainedModel:
         # A fitted model is read-only from here on. kedro-mlflow deep-copies its
-        # catalog on every predict call, which re-serialises boosters (~10 ms/call).
+        # catalog on every predict call, which would re-serialise boosters each time.
         return self
 
     def predict_frame(self, features: pd.DataFrame) -> pd.DataFrame:

@@ -107,7 +107,7 @@ class SimpleScaler(TransformerMixin, BaseEstimator):
         """The fitted statistics applied with NumPy, equal to the sklearn transform.
 
         sklearn's ColumnTransformer validates and re-wraps its input at every step,
-        ~4 ms per call whatever the row count: most of a one-row serving request.
+        milliseconds per call whatever the row count: most of a one-row request.
         The statistics it learnt (imputer fill values, scaler means and scales,
         encoder categories) are applied here directly instead;
         ``tests/modeling/test_preprocessing.py`` holds both paths equal.
