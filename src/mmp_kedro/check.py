@@ -38,6 +38,7 @@ from mmp_kedro.preflight import (
     check_mlflow_server,
     check_redis,
     check_sql_engine,
+    redacted_url,
 )
 
 Status = Literal["ok", "missing", "wrong", "down", "warn"]
@@ -301,15 +302,15 @@ def _sql_service(url: str, roles: str) -> CheckResult:
     if skipped := _skipped(name, url):
         return skipped
     if backend in ("duckdb", "sqlite"):
-        return _embedded(name, _redacted(url))
+        return _embedded(name, redacted_url(url))
     if backend != "postgresql":
-        detail = f"remote, not checked here: {_redacted(url)}"
+        detail = f"remote, not checked here: {redacted_url(url)}"
         return CheckResult(name, "warn", detail, required=False)
     engine = sa.create_engine(url, connect_args={"connect_timeout": SQL_TIMEOUT})
     try:
         return _probe(
             name,
-            f"answers at {_redacted(url)}",
+            f"answers at {redacted_url(url)}",
             lambda: check_sql_engine(engine, roles),
         )
     finally:
@@ -338,10 +339,10 @@ def _mlflow_service(uri: str) -> CheckResult:
     if skipped := _skipped("MLflow tracking server", uri):
         return skipped
     if not uri.startswith(("http://", "https://")):
-        return _embedded("MLflow tracking store", _redacted(uri))
+        return _embedded("MLflow tracking store", redacted_url(uri))
     return _probe(
         "MLflow tracking server",
-        f"answers /health at {_redacted(uri)}",
+        f"answers /health at {redacted_url(uri)}",
         lambda: check_mlflow_server(uri, timeout=HTTP_TIMEOUT),
     )
 
@@ -369,15 +370,6 @@ def _skipped(name: str, value: str) -> CheckResult | None:
 
 def _embedded(name: str, where: str) -> CheckResult:
     return CheckResult(name, "ok", f"embedded: {where}")
-
-
-def _redacted(url: str) -> str:
-    """``url`` with its password, if any, shown as ``***``."""
-    try:
-        parsed = sa.make_url(url)
-    except sa.exc.ArgumentError:
-        return url
-    return parsed.render_as_string(hide_password=True) if parsed.password else url
 
 
 def _section(loader: OmegaConfigLoader, key: str) -> dict[str, Any]:

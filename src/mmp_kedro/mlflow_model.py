@@ -10,6 +10,7 @@ from mlflow.models import ModelSignature, infer_signature
 from mlflow.types import ColSpec, Schema
 
 import mmp_kedro
+from mmp_kedro.inference_runner import InferenceRunner
 
 #: Distributions the artifact needs at predict time (pinned to what trained it).
 RUNTIME_DISTRIBUTIONS = (
@@ -28,11 +29,13 @@ RUNTIME_DISTRIBUTIONS = (
     "pyyaml",
 )
 
-#: Predict-time params of the artifact, with their defaults.
+#: Predict-time params of the artifact, with their defaults. The default runner is the
+#: artifact's own (:class:`~mmp_kedro.inference_runner.InferenceRunner`); kedro-mlflow
+#: picks it by class name, and ``"SequentialRunner"`` selects Kedro's.
 INFERENCE_PARAMS = {
     "run_mode": "batch",
     "return_intermediate": False,
-    "runner": "SequentialRunner",
+    "runner": InferenceRunner.__name__,
 }
 
 

@@ -57,6 +57,15 @@ def check_credentials_resolve(config_loader: Any) -> None:
         ) from None
 
 
+def redacted_url(url: str) -> str:
+    """``url`` with its password, if any, shown as ``***`` (fit for a message)."""
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        return url
+    return parsed.render_as_string(hide_password=True) if parsed.password else url
+
+
 def check_mlflow_server(tracking_uri: str | None, timeout: float = 5.0) -> None:
     """An HTTP tracking server answers ``/health`` (file/sqlite stores need nothing)."""
     if not tracking_uri or not tracking_uri.startswith(("http://", "https://")):
@@ -69,7 +78,8 @@ def check_mlflow_server(tracking_uri: str | None, timeout: float = 5.0) -> None:
     except (urllib.error.URLError, OSError) as err:
         reason = getattr(err, "reason", err)
         raise ServiceUnavailableError(
-            f"MLflow tracking server at {tracking_uri} is not answering ({reason})",
+            f"MLflow tracking server at {redacted_url(tracking_uri)} is not answering "
+            f"({reason})",
             f"check MLFLOW_TRACKING_URI, or {DEV_STACK_HINT}",
         ) from None
 

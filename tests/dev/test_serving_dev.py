@@ -275,6 +275,39 @@ def test_local_env_refuses_to_serve():
     assert "--env dev" in result.stderr
 
 
+def test_unknown_run_id_is_refused_in_one_line(dev_trained_runs):
+    """A run id the tracking server does not know: exit 2 naming it, no traceback."""
+    result = subprocess.run(
+        [sys.executable, "-m", "serving", "--env", "dev", "--run-id", "0" * 32],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert f"run '{'0' * 32}' does not exist" in result.stderr
+    assert os.environ["MLFLOW_TRACKING_URI"] in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_tracking_server_is_refused_in_seconds():
+    """No MLflow server: exit 2 naming it, without MLflow's minutes of retries."""
+    env = {**os.environ, "MLFLOW_TRACKING_URI": f"http://127.0.0.1:{free_port()}"}
+    result = subprocess.run(
+        [sys.executable, "-m", "serving", "--env", "dev", "--run-id", "0" * 32],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,  # MLflow's client alone would retry for about 4 minutes
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert f"MLflow tracking server at {env['MLFLOW_TRACKING_URI']}" in result.stderr
+    assert "is not answering" in result.stderr
+
+
 def test_worker_processes_answer_like_one(served, known_entities, tmp_path):
     """`--workers 2` (MMP_WORKERS) serves the same predictions from two processes."""
     single_url, run_id = served

@@ -127,7 +127,15 @@ rows = pd.DataFrame({
     "event_timestamp": pd.to_datetime(["2025-06-30 12:00", "2025-05-01 08:30", "2025-02-03 23:59"]),
 })
 out = model.predict(rows)
-print(json.dumps({"rows": len(out), "columns": list(out.columns)}))
+kedro_runner = model.predict(rows, params={"runner": "SequentialRunner"})
+print(json.dumps({
+    "rows": len(out),
+    "columns": list(out.columns),
+    "default_runner": {
+        p["name"]: p["default"] for p in model.metadata.get_params_schema().to_dict()
+    }["runner"],
+    "same_as_sequential_runner": bool(out.equals(kedro_runner)),
+}))
 """
 
 
@@ -160,6 +168,9 @@ def test_artifact_predicts_in_a_fresh_process_without_recipes(
     output = json.loads(result.stdout.strip().splitlines()[-1])
     assert output["rows"] == 3
     assert {"user_id", "session_id", "event_timestamp"} <= set(output["columns"])
+    # The artifact predicts with its lean InferenceRunner; Kedro's own runner agrees.
+    assert output["default_runner"] == "InferenceRunner"
+    assert output["same_as_sequential_runner"]
 
 
 def test_run_log_shows_trial_progress_and_stage_timings(

@@ -10,6 +10,7 @@ folder: Kedro loads only the requested pipeline's module.
 from kedro.pipeline import Pipeline
 from kedro_mlflow.pipeline import pipeline_ml_factory
 
+from mmp_kedro.inference_runner import InferenceRunner
 from mmp_kedro.mlflow_model import code_paths, pip_requirements
 from mmp_kedro.pipelines import augment, package, report, spine, tune
 from mmp_kedro.pipelines.package.pipeline import create_inference_pipeline
@@ -30,6 +31,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         training=training,
         inference=create_inference_pipeline(),
         input_name="spine",
+        kpm_kwargs={"runner": InferenceRunner()},
         log_model_kwargs={
             "artifact_path": MODEL_ARTIFACT_PATH,
             # Replaced by MlflowRunHook with a signature whose label columns are
