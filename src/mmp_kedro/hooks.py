@@ -22,6 +22,7 @@ from kedro.pipeline.node import Node
 
 from mmp_kedro.feature_store import bind_feature_store, get_feature_store
 from mmp_kedro.feature_store.project import feature_store_factory
+from mmp_kedro.gc_tuning import freeze_loaded
 from mmp_kedro.mlflow_model import build_signature
 from mmp_kedro.monitoring import (
     CONF_KEY,
@@ -65,6 +66,14 @@ class PreflightHook:
         except MissingConfigException:
             return
         check_mlflow_server(server.get("mlflow_tracking_uri"))
+
+
+class GcFreezeHook:
+    """Once the run has loaded everything, freeze it out of garbage collection."""
+
+    @hook_impl(trylast=True)  # after RecipeHook has imported the model's library
+    def before_pipeline_run(self) -> None:
+        freeze_loaded()
 
 
 class RecipeHook:

@@ -4,11 +4,17 @@ The ``local`` env is the LOCAL environment of the blueprint and Kedro's default 
 env; ``dev`` and ``prod`` are chosen with ``kedro run --env <env>``.
 """
 
-from kedro.config import OmegaConfigLoader
+from mmp_kedro.gc_tuning import relax_while_loading
 
-from mmp_kedro.configuration import CONFIG_LOADER_ARGS  # noqa: F401 - read by Kedro
-from mmp_kedro.hooks import (
+# First, before MLflow, Feast & co. load (see mmp_kedro.gc_tuning).
+relax_while_loading()
+
+from kedro.config import OmegaConfigLoader  # noqa: E402
+
+from mmp_kedro.configuration import CONFIG_LOADER_ARGS  # noqa: E402, F401 - read by Kedro
+from mmp_kedro.hooks import (  # noqa: E402
     FeatureStoreHook,
+    GcFreezeHook,
     MlflowRunHook,
     PerformanceMonitoringHook,
     PreflightHook,
@@ -16,6 +22,7 @@ from mmp_kedro.hooks import (
 )
 
 HOOKS = (
+    GcFreezeHook(),
     PreflightHook(),
     FeatureStoreHook(),
     RecipeHook(),

@@ -118,12 +118,7 @@ class SimpleScaler(TransformerMixin, BaseEstimator):
             impute, scale = self._steps("numeric")
             kept = ~np.isnan(impute.statistics_)  # all-missing at fit: dropped
             # Column by column: a list selection (X[[...]]) costs more than the math.
-            values = np.column_stack(
-                [
-                    X[c].to_numpy(dtype=np.float64, na_value=np.nan)
-                    for c in self.numeric_columns_
-                ]
-            )
+            values = np.column_stack([_as_float(X[c]) for c in self.numeric_columns_])
             values = np.where(np.isnan(values), impute.statistics_, values)[:, kept]
             blocks.append((values - scale.mean_) / scale.scale_)
         if self.categorical_columns_:
@@ -181,6 +176,13 @@ class SimpleScaler(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return self.column_transformer_.get_feature_names_out()
+
+
+def _as_float(column: pd.Series) -> np.ndarray:
+    """A numeric column as float64, missing values as NaN."""
+    if isinstance(column.dtype, np.dtype):  # NumPy-backed: NaN already, no NA scan
+        return column.to_numpy(dtype=np.float64)
+    return column.to_numpy(dtype=np.float64, na_value=np.nan)  # nullable Int64, ...
 
 
 def _as_model_frame(X: pd.DataFrame, categorical: list[str]) -> pd.DataFrame:  # noqa: N803
