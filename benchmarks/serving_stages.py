@@ -1,0 +1,122 @@
+"""Where one single-row /predict spends its time, stage by stage, in-process.
+
+    infra/dev-stack up && set -a && . ./.env && set +a
+    .venv/bin/python benchmarks/serving_stages.py --run-id <id> [--repeats 500]
+
+Builds the serving app for ``--run-id`` on DEV exactly as ``python -m serving`` does
+(no HTTP server), then times, for one real entity from public.events, each piece of a
+request on its own, ``--repeats`` times after a warm-up: the whole ``_predict`` (what
+the endpoint runs), the artifact's ``KedroPipelineModel.predict``, each inference node
+called directly with the outputs of the one before, Feast's online read alone, and
+the same three nodes called in sequence without Kedro, and two costs kedro-mlflow adds
+per call (a new hook manager, a deep copy of the catalog). The difference between
+``KedroPipelineModel.predict`` and the nodes in sequence is the per-call framework
+cost. Prints p50/p99 per stage; exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from copy import deepcopy
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from serving_load import entity_keys  # noqa: E402 - this folder's load benchmark
+
+
+def timed(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
+    """(p50, p99) in ms of ``fn`` over ``repeats`` calls, after a warm-up."""
+    for _ in range(max(20, repeats // 10)):
+        fn()
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    p50, p99 = np.percentile(samples, [50, 99]) * 1e3
+    return float(p50), float(p99)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--run-id", required=True)
+    parser.add_argument("--repeats", type=int, default=500)
+    args = parser.parse_args()
+
+    from kedro.framework.hooks import _create_hook_manager
+
+    from mmp_kedro.feature_store import get_feature_store
+    from mmp_kedro.pipelines.augment.nodes import augment_features, feature_refs
+    from mmp_kedro.pipelines.package.nodes import predict, transform_features
+    from serving.app import ServingSettings, _predict, create_app
+
+    app = create_app(ServingSettings(env="dev", run_id=args.run_id, project_path=ROOT))
+    artifact = app.state.artifact
+    model = artifact.pipeline_model
+    catalog = model.loaded_catalog
+    augmenter = catalog.load("augmenter_config")
+    preprocessor = catalog.load("preprocessor")
+    estimator = catalog.load("model")
+
+    entity = entity_keys(list(artifact.request_fields), limit=1)[0]
+    spine = pd.DataFrame({k: [v] for k, v in entity.items()})
+    spine["event_timestamp"] = pd.Timestamp(datetime.now(UTC).replace(tzinfo=None))
+    augmented = augment_features(spine, augmenter, "serving")
+    features = transform_features(augmented, preprocessor)
+    store = get_feature_store()
+    refs = feature_refs(augmenter)
+    key_row = [{k: entity[k] for k in artifact.features_by_entity}]
+
+    def nodes_in_sequence() -> object:
+        joined = augment_features(spine, augmenter, "serving")
+        inputs = transform_features(joined, preprocessor)
+        return predict(spine, joined, inputs, estimator, True)
+
+    stages: list[tuple[str, Callable[[], object]]] = [
+        ("_predict (the endpoint's work)", lambda: _predict(artifact, [entity], False)),
+        (
+            "KedroPipelineModel.predict",
+            lambda: model.predict(None, spine, params=dict(artifact.predict_params)),
+        ),
+        (
+            "  node augment (Feast online read + join)",
+            lambda: augment_features(spine, augmenter, "serving"),
+        ),
+        (
+            "    of which Feast get_online_features",
+            lambda: store.get_online_features(
+                features=refs, entity_rows=key_row
+            ).to_dict(),
+        ),
+        ("  node transform", lambda: transform_features(augmented, preprocessor)),
+        (
+            "  node predict",
+            lambda: predict(spine, augmented, features, estimator, True),
+        ),
+        ("  the three nodes in sequence, no Kedro", nodes_in_sequence),
+        ("  kedro-mlflow: new hook manager", _create_hook_manager),
+        ("  kedro-mlflow: catalog deep copy", lambda: deepcopy(catalog)),
+    ]
+    print(f"run {args.run_id}, entity {entity}, {args.repeats} calls per stage")
+    print(f"{'stage':45s} {'p50 ms':>8s} {'p99 ms':>8s}")
+    results = {}
+    for name, fn in stages:
+        results[name] = timed(fn, args.repeats)
+        print(f"{name:45s} {results[name][0]:8.3f} {results[name][1]:8.3f}")
+    overhead = (
+        results["KedroPipelineModel.predict"][0]
+        - results["  the three nodes in sequence, no Kedro"][0]
+    )
+    print(f"{'framework per call (p50 difference)':45s} {overhead:8.3f}")
+
+
+if __name__ == "__main__":
+    main()
