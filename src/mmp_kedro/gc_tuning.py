@@ -9,8 +9,10 @@ about 2.4 s at exit).
 
 So, while the project loads, young-generation collections are rarer; once everything
 is loaded (the last ``before_pipeline_run`` hook) those objects are frozen out of every
-later collection and the default thresholds come back for the nodes. Only this
-module's functions touch the collector; ``settings.py`` and ``hooks.py`` call them.
+later collection and the default thresholds come back for the nodes. Commands that
+load the project but run no pipeline (``kedro viz``, ``kedro jupyter``) keep the
+loading thresholds: the collector still runs, only less often. Only this module's
+functions touch the collector; ``settings.py`` and ``hooks.py`` call them.
 """
 
 from __future__ import annotations
