@@ -5,7 +5,6 @@ Every prediction runs the artifact's own ``KedroPipelineModel`` (augment -> tran
 features read from the env's Feast online store instead of the offline store.
 """
 
-import gc
 import json
 import logging
 import os
@@ -28,6 +27,7 @@ from pydantic import BaseModel, create_model
 from mmp_kedro.configuration import config_loader
 from mmp_kedro.feature_store import bind_feature_store, get_feature_store
 from mmp_kedro.feature_store.project import feature_store_factory
+from mmp_kedro.gc_tuning import freeze_loaded
 from mmp_kedro.modeling.estimator import PREDICTION_COLUMNS
 from mmp_kedro.pipelines.augment.nodes import feature_columns, feature_refs
 from mmp_kedro.pipelines.train.pipeline import MODEL_ARTIFACT_PATH
@@ -178,7 +178,6 @@ def check_run_servable(settings: ServingSettings) -> dict[str, Any]:
     tracking_uri = (loader["mlflow"].get("server") or {}).get("mlflow_tracking_uri")
     if tracking_uri:
         mlflow.set_tracking_uri(tracking_uri)
-    where = redacted_url(mlflow.get_tracking_uri())
     try:
         # Fails in seconds; MLflow's own client retries for minutes first.
         check_mlflow_server(mlflow.get_tracking_uri())
@@ -186,13 +185,20 @@ def check_run_servable(settings: ServingSettings) -> dict[str, Any]:
     except ServiceUnavailableError as err:
         raise ServingRefusedError(str(err)) from None
     except MlflowException as err:
-        if err.error_code != "RESOURCE_DOES_NOT_EXIST":
-            raise
-        raise ServingRefusedError(
-            f"run '{settings.run_id}' does not exist on the MLflow tracking server "
-            f"{where} (env '{settings.env}'): check --run-id (MMP_RUN_ID) and "
-            "MLFLOW_TRACKING_URI"
-        ) from None
+        where = redacted_url(mlflow.get_tracking_uri())
+        if err.error_code == "RESOURCE_DOES_NOT_EXIST":
+            raise ServingRefusedError(
+                f"run '{settings.run_id}' does not exist on the MLflow tracking server "
+                f"{where} (env '{settings.env}'): check --run-id (MMP_RUN_ID) and "
+                "MLFLOW_TRACKING_URI"
+            ) from None
+        if err.error_code == "INVALID_PARAMETER_VALUE":
+            raise ServingRefusedError(
+                f"'{settings.run_id}' is not a run id the MLflow tracking server "
+                f"{where} accepts ({str(err.message).splitlines()[0]}): pass the "
+                "32-character run id shown in the MLflow UI"
+            ) from None
+        raise
     return parameters
 
 
@@ -220,8 +226,7 @@ def create_app(settings: ServingSettings) -> FastAPI:
     _quiet_per_call_logging()
     # Everything loaded so far lives as long as the process: keep it out of the
     # garbage collector's full passes, which otherwise land on random requests.
-    gc.collect()
-    gc.freeze()
+    freeze_loaded()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -346,9 +351,12 @@ def _predict(
     )
     prediction_columns = PREDICTION_COLUMNS[artifact.task_type]
     # Column lists, not to_dict(orient="records"): a tenth of the cost on one row.
-    columns = {
-        c: output[c].tolist() for c in (*prediction_columns, *artifact.feature_columns)
-    }
+    feature_columns = (
+        artifact.feature_columns
+        if include_features
+        else {f for features in artifact.features_by_entity.values() for f in features}
+    )
+    columns = {c: output[c].tolist() for c in (*prediction_columns, *feature_columns)}
     responses = []
     for i in range(len(output)):
         response: dict[str, Any] = {

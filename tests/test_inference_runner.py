@@ -1,4 +1,4 @@
-"""InferenceRunner runs a pipeline exactly as Kedro's SequentialRunner does."""
+"""InferenceRunner gives what Kedro's SequentialRunner gives: outputs and node hooks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from kedro.framework.hooks import _create_hook_manager, hook_impl
-from kedro.io import DataCatalog, DatasetNotFoundError, MemoryDataset
+from kedro.io import DataCatalog, MemoryDataset
 from kedro.pipeline import Node, Pipeline
 from kedro.runner import SequentialRunner
 
@@ -108,8 +108,23 @@ def test_a_failing_node_reports_to_the_error_hook_and_raises() -> None:
     assert recorder.calls == [("before", "fail"), ("error", "fail")]
 
 
-def test_a_missing_input_is_named() -> None:
-    with pytest.raises(DatasetNotFoundError, match="spine"):
-        InferenceRunner().run(
-            PIPELINE, DataCatalog(datasets={"params:factor": MemoryDataset(1.0)})
-        )
+def test_a_missing_input_is_named_before_any_node_runs() -> None:
+    recorder = _Recorder()
+    manager = _create_hook_manager()
+    manager.register(recorder)
+    catalog = DataCatalog(datasets={"params:factor": MemoryDataset(1.0)})
+    with pytest.raises(ValueError, match="'spine'"):
+        InferenceRunner().run(PIPELINE, catalog, manager)
+    assert recorder.calls == []
+
+
+@pytest.mark.parametrize(
+    ("runner", "run_kwargs"),
+    [
+        (InferenceRunner(is_async=True), {}),
+        (InferenceRunner(), {"only_missing_outputs": True}),
+    ],
+)
+def test_what_it_does_not_do_is_refused(runner, run_kwargs) -> None:
+    with pytest.raises(NotImplementedError, match="SequentialRunner"):
+        runner.run(PIPELINE, _catalog(), **run_kwargs)

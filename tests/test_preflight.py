@@ -9,8 +9,10 @@ The stack itself must be up (``make test`` starts it and exports ``.env``).
 
 from __future__ import annotations
 
+import http.server
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -145,6 +147,39 @@ def test_check_mlflow_server_on_a_closed_port_names_the_variable() -> None:
     message = str(raised.value)
     assert "MLflow" in message and uri in message and "MLFLOW_TRACKING_URI" in message
     assert "infra/dev-stack up" in message
+
+
+def test_check_mlflow_server_never_shows_the_password_in_the_uri() -> None:
+    for uri in (
+        f"http://ml:s3cret-pw@127.0.0.1:{free_port()}",
+        "http://ml:s3cret-pw@127.0.0.1",  # no port: a URL urllib could not even parse
+        "http://ml:s3cret-pw@[::1",  # not a URL at all
+    ):
+        with pytest.raises(ServiceUnavailableError) as raised:
+            check_mlflow_server(uri, timeout=2.0)
+        assert "s3cret-pw" not in str(raised.value)
+        assert "***" in str(raised.value)
+
+
+def test_check_mlflow_server_counts_any_http_answer() -> None:
+    """A server that answers, even 401 (auth in front of MLflow), is up."""
+
+    class Unauthorized(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            self.send_response(401)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Unauthorized)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        check_mlflow_server(f"http://127.0.0.1:{server.server_port}", timeout=2.0)
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_check_mlflow_server_ignores_non_http_stores() -> None:

@@ -7,17 +7,19 @@ re-scans that growing heap over and over while it loads, and once more at exit,
 although none of it is garbage (measured on a LOCAL train: 2-3 s while loading,
 about 2.4 s at exit).
 
-So, while the project loads, young-generation collections are rarer; once everything
-is loaded (the last ``before_pipeline_run`` hook) those objects are frozen out of every
-later collection and the default thresholds come back for the nodes. Commands that
-load the project but run no pipeline (``kedro viz``, ``kedro jupyter``) keep the
-loading thresholds: the collector still runs, only less often. Only this module's
-functions touch the collector; ``settings.py`` and ``hooks.py`` call them.
+So, while the project loads, young-generation collections are rarer; once the run
+has loaded everything (in ``before_pipeline_run``, after the recipe has imported the
+model's library) those objects are frozen out of every later collection and the
+default thresholds come back for the nodes. Commands that load the project but run
+no pipeline (``kedro viz``, ``kedro jupyter``) keep the loading thresholds: the
+collector still runs, only less often. The serving app freezes what it loaded too.
+Only this module touches the collector.
 """
 
 from __future__ import annotations
 
 import atexit
+import functools
 import gc
 
 #: Thresholds while the project's modules load (CPython's default is (700, 10, 10)).
@@ -29,13 +31,29 @@ DEFAULT_THRESHOLDS = gc.get_threshold()
 
 def relax_while_loading() -> None:
     """Collect rarely until :func:`freeze_loaded` runs, and skip the final full
-    collection at exit (objects still alive then are freed by the OS)."""
+    collection at exit: the OS frees the memory; the price is that objects caught in
+    reference cycles then do not run their finalizers (MLflow has closed its run by
+    then)."""
     gc.set_threshold(*LOADING_THRESHOLDS)
     atexit.unregister(gc.freeze)  # registered once, however often this is called
     atexit.register(gc.freeze)
 
 
 def freeze_loaded() -> None:
-    """Keep everything loaded so far out of later collections; default thresholds."""
-    gc.freeze()
+    """Keep everything loaded so far out of later collections (once per process:
+    later runs in the same process would freeze their leftovers for good); default
+    thresholds."""
+    _freeze_once()
+    restore_defaults()
+
+
+def restore_defaults() -> None:
+    """CPython's thresholds, e.g. when a run fails before :func:`freeze_loaded`."""
     gc.set_threshold(*DEFAULT_THRESHOLDS)
+
+
+@functools.cache
+def _freeze_once() -> None:
+    # No gc.collect() first: over a train run's libraries it takes ~0.4 s to find a
+    # few hundred garbage objects.
+    gc.freeze()

@@ -22,7 +22,7 @@ from kedro.pipeline.node import Node
 
 from mmp_kedro.feature_store import bind_feature_store, get_feature_store
 from mmp_kedro.feature_store.project import feature_store_factory
-from mmp_kedro.gc_tuning import freeze_loaded
+from mmp_kedro.gc_tuning import freeze_loaded, restore_defaults
 from mmp_kedro.mlflow_model import build_signature
 from mmp_kedro.monitoring import (
     CONF_KEY,
@@ -74,6 +74,10 @@ class GcFreezeHook:
     @hook_impl(trylast=True)  # after RecipeHook has imported the model's library
     def before_pipeline_run(self) -> None:
         freeze_loaded()
+
+    @hook_impl
+    def on_pipeline_error(self) -> None:
+        restore_defaults()
 
 
 class RecipeHook:

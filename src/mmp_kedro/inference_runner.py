@@ -3,22 +3,28 @@
 kedro-mlflow's ``KedroPipelineModel`` runs the inference pipeline (augment ->
 transform -> predict) once per ``predict`` call: once per batch, but also once per
 serving request. Kedro's ``SequentialRunner`` is built for whole runs: before any node
-it materialises every dataset of the catalog, and every value passed between nodes
-goes through a runtime ``MemoryDataset`` that copies DataFrames on each save and load.
-For a one-row request that bookkeeping cost more than the nodes themselves.
+it resolves every dataset of the pipeline against the catalog, then wraps each node in
+a ``Task`` that dispatches dataset hooks around every load and save, and releases
+datasets as it goes. For a one-row request that bookkeeping cost about as much as the
+nodes themselves.
 
 ``InferenceRunner`` runs the same nodes in the same (topological) order with the same
-hooks around each node, and hands each node's outputs to the next ones as they are:
-inference nodes build new frames and never modify their inputs. Batch inference and
-serving both use it (it is the artifact's runner), so they stay one code path;
-``params={"runner": "SequentialRunner"}`` still selects Kedro's own runner, and
-``tests/test_inference_runner.py`` holds the two equal.
+node hooks (``before_node_run``, which may replace inputs, ``after_node_run``,
+``on_node_error``; no dataset hooks), and hands each node's outputs to the next ones
+in memory: inference nodes build new frames and never modify their inputs. It returns
+the pipeline's outputs and saves nothing, which is all ``KedroPipelineModel`` asks
+of a runner; it is not meant for ``kedro run``.
+
+Batch inference and serving both use it (it is the artifact's runner), so they stay
+one code path; ``params={"runner": "SequentialRunner"}`` still selects Kedro's own
+runner, and the tests hold the two equal.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+# Private, but what Kedro's own runners use when no hook manager is given.
 from kedro.framework.hooks.manager import _NullPluginManager
 from kedro.io import CatalogProtocol, MemoryDataset
 from kedro.pipeline import Pipeline
@@ -27,7 +33,7 @@ from pluggy import PluginManager
 
 
 class InferenceRunner(SequentialRunner):
-    """Sequential, in-memory, no per-run warm-up: for small pipelines run many times."""
+    """Sequential and in memory, no per-run warm-up: for a small pipeline run often."""
 
     def run(
         self,
@@ -37,12 +43,23 @@ class InferenceRunner(SequentialRunner):
         run_id: str | None = None,
         only_missing_outputs: bool = False,
     ) -> dict[str, Any]:
-        """Run ``pipeline`` and return its free outputs as datasets, like Kedro's runners.
+        """Run ``pipeline`` and return its outputs as datasets, like Kedro's runners.
 
-        Inputs not produced by an earlier node are loaded from ``catalog`` (a missing
-        one raises Kedro's own ``DatasetNotFoundError`` naming it); node outputs stay
-        in memory and are never copied.
+        Inputs not produced by an earlier node are loaded from ``catalog``; node
+        outputs stay in memory and are never copied.
+
+        Raises:
+            ValueError: a pipeline input is not in ``catalog`` (before any node runs).
+            NotImplementedError: ``only_missing_outputs`` or an async runner.
         """
+        if only_missing_outputs or self._is_async:
+            raise NotImplementedError(
+                "InferenceRunner runs every node synchronously; use SequentialRunner "
+                "for only_missing_outputs or is_async"
+            )
+        missing = sorted(name for name in pipeline.inputs() if name not in catalog)
+        if missing:
+            raise ValueError(f"Pipeline input(s) {missing} not found in the catalog")
         hooks = (hook_manager or _NullPluginManager()).hook
         produced: dict[str, Any] = {}
         for node in pipeline.nodes:

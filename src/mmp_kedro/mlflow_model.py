@@ -27,6 +27,7 @@ RUNTIME_DISTRIBUTIONS = (
     "feast",
     "sqlglot",
     "pyyaml",
+    "pluggy",  # pinned below 1.7 for predict speed (see pyproject.toml)
 )
 
 #: Predict-time params of the artifact, with their defaults. The default runner is the

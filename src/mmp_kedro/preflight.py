@@ -6,10 +6,10 @@ to start the DEV stack. Nothing here prints a password.
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
+import re
 from typing import Any
 
+import httpx
 import redis
 import sqlalchemy as sa
 from kedro.config import MissingConfigException
@@ -61,26 +61,33 @@ def redacted_url(url: str) -> str:
     """``url`` with its password, if any, shown as ``***`` (fit for a message)."""
     try:
         parsed = sa.make_url(url)
-    except sa.exc.ArgumentError:
-        return url
+    except (sa.exc.ArgumentError, ValueError):
+        # Unparseable: hide whatever could be a login.
+        return re.sub(r"://[^/@]*@", "://***@", url)
     return parsed.render_as_string(hide_password=True) if parsed.password else url
 
 
 def check_mlflow_server(tracking_uri: str | None, timeout: float = 5.0) -> None:
-    """An HTTP tracking server answers ``/health`` (file/sqlite stores need nothing)."""
+    """An HTTP tracking server answers ``/health`` (file/sqlite stores need nothing).
+
+    Any HTTP response counts as answering (a server behind auth may say 401); a
+    ``user:password@`` in the URI is sent as basic auth and never shown.
+    """
     if not tracking_uri or not tracking_uri.startswith(("http://", "https://")):
         return
+    shown = redacted_url(tracking_uri)
+    fix = f"check MLFLOW_TRACKING_URI, or {DEV_STACK_HINT}"
     try:
-        with urllib.request.urlopen(
-            f"{tracking_uri.rstrip('/')}/health", timeout=timeout
-        ):
-            return
-    except (urllib.error.URLError, OSError) as err:
-        reason = getattr(err, "reason", err)
+        httpx.get(f"{tracking_uri.rstrip('/')}/health", timeout=timeout)
+    except httpx.InvalidURL:
         raise ServiceUnavailableError(
-            f"MLflow tracking server at {redacted_url(tracking_uri)} is not answering "
-            f"({reason})",
-            f"check MLFLOW_TRACKING_URI, or {DEV_STACK_HINT}",
+            f"MLflow tracking URI {shown} is not a valid URL", fix
+        ) from None
+    except httpx.HTTPError as err:
+        raise ServiceUnavailableError(
+            f"MLflow tracking server at {shown} is not answering "
+            f"({type(err).__name__}: {err})",
+            fix,
         ) from None
 
 

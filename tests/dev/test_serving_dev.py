@@ -275,10 +275,19 @@ def test_local_env_refuses_to_serve():
     assert "--env dev" in result.stderr
 
 
-def test_unknown_run_id_is_refused_in_one_line(dev_trained_runs):
-    """A run id the tracking server does not know: exit 2 naming it, no traceback."""
+@pytest.mark.parametrize(
+    ("run_id", "expected"),
+    [
+        ("0" * 32, f"run '{'0' * 32}' does not exist"),
+        ("My Run", "'My Run' is not a run id"),
+    ],
+)
+def test_unknown_or_malformed_run_id_is_refused_in_one_line(
+    dev_trained_runs, run_id, expected
+):
+    """A run id the tracking server does not know or accept: exit 2, no traceback."""
     result = subprocess.run(
-        [sys.executable, "-m", "serving", "--env", "dev", "--run-id", "0" * 32],
+        [sys.executable, "-m", "serving", "--env", "dev", "--run-id", run_id],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
@@ -286,7 +295,7 @@ def test_unknown_run_id_is_refused_in_one_line(dev_trained_runs):
         check=False,
     )
     assert result.returncode == 2, result.stderr[-2000:]
-    assert f"run '{'0' * 32}' does not exist" in result.stderr
+    assert expected in result.stderr
     assert os.environ["MLFLOW_TRACKING_URI"] in result.stderr
     assert "Traceback" not in result.stderr
 

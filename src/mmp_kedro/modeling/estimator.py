@@ -109,7 +109,11 @@ class TrainedModel:
         """
         return self._classify_matrix(self._model_input(features))
 
-    def _classify_matrix(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:  # noqa: N803
+    def _classify_matrix(
+        self,
+        X: np.ndarray | pd.DataFrame,  # noqa: N803
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """:meth:`classify` on input already in the model's form (:meth:`_model_input`)."""
         if not hasattr(self.estimator, "predict_proba"):
             return np.asarray(self.estimator.predict(X)).ravel(), None
         proba = np.asarray(self.estimator.predict_proba(X))
@@ -120,10 +124,14 @@ class TrainedModel:
         _, proba = self.classify(features)
         return proba[:, 1] if proba.shape[1] == 2 else proba
 
-    def _model_input(self, features: pd.DataFrame) -> np.ndarray:
-        """``features`` as the float matrix the model was fitted on, columns in order."""
+    def _model_input(self, features: pd.DataFrame) -> np.ndarray | pd.DataFrame:
+        """``features`` as the model was fitted on them, columns in order: a float
+        matrix, or the DataFrame for a model fitted on one (artifacts trained before
+        models were fitted on matrices, which check the column names)."""
         if self.feature_names and list(features.columns) != self.feature_names:
             features = features[self.feature_names]
+        if hasattr(self.estimator, "feature_names_in_"):
+            return features
         return _as_matrix(features)
 
 
