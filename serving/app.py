@@ -351,12 +351,9 @@ def _predict(
     )
     prediction_columns = PREDICTION_COLUMNS[artifact.task_type]
     # Column lists, not to_dict(orient="records"): a tenth of the cost on one row.
-    feature_columns = (
-        artifact.feature_columns
-        if include_features
-        else {f for features in artifact.features_by_entity.values() for f in features}
-    )
-    columns = {c: output[c].tolist() for c in (*prediction_columns, *feature_columns)}
+    columns = {
+        c: output[c].tolist() for c in (*prediction_columns, *artifact.feature_columns)
+    }
     responses = []
     for i in range(len(output)):
         response: dict[str, Any] = {

@@ -67,38 +67,21 @@ class InferenceRunner(SequentialRunner):
                 name: produced[name] if name in produced else catalog.load(name)
                 for name in node.inputs
             }
+            context = {
+                "node": node,
+                "catalog": catalog,
+                "is_async": False,
+                "run_id": run_id,
+            }
             # As in Kedro's Task: a before_node_run hook may replace inputs.
-            for replaced in (
-                hooks.before_node_run(
-                    node=node,
-                    catalog=catalog,
-                    inputs=dict(inputs),
-                    is_async=False,
-                    run_id=run_id,
-                )
-                or []
-            ):
+            for replaced in hooks.before_node_run(inputs=dict(inputs), **context) or []:
                 inputs.update(replaced or {})
             try:
                 outputs = node.run(inputs)
             except Exception as exc:
-                hooks.on_node_error(
-                    error=exc,
-                    node=node,
-                    catalog=catalog,
-                    inputs=inputs,
-                    is_async=False,
-                    run_id=run_id,
-                )
+                hooks.on_node_error(error=exc, inputs=inputs, **context)
                 raise
-            hooks.after_node_run(
-                node=node,
-                catalog=catalog,
-                inputs=inputs,
-                outputs=outputs,
-                is_async=False,
-                run_id=run_id,
-            )
+            hooks.after_node_run(inputs=inputs, outputs=outputs, **context)
             produced.update(outputs)
         return {
             name: MemoryDataset(produced[name], copy_mode="assign")

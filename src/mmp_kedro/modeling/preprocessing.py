@@ -137,7 +137,7 @@ class SimpleScaler(TransformerMixin, BaseEstimator):
                 values = np.where(pd.isna(values), fill, values)
                 blocks.append(values[:, None] == categories[None, :])
         if self.criterion_col in self.feature_names_out_:
-            blocks.append(X[[self.criterion_col]].to_numpy(dtype=np.float64))
+            blocks.append(_as_float(X[self.criterion_col])[:, None])
         return pd.DataFrame(
             np.hstack(blocks).astype(np.float64, copy=False),
             columns=self.feature_names_out_,
