@@ -11,7 +11,8 @@ called directly with the outputs of the one before, Feast's online read alone, a
 the same three nodes called in sequence without Kedro, and two costs kedro-mlflow adds
 per call (a new hook manager, a deep copy of the catalog). The difference between
 ``KedroPipelineModel.predict`` and the nodes in sequence is the per-call framework
-cost. Prints p50/p99 per stage; exits 0.
+cost. Last, the model's own prediction in a hot loop and after 1 ms of idling before
+each call (a server between requests). Prints p50/p99 per stage; exits 0.
 """
 
 from __future__ import annotations
@@ -32,12 +33,18 @@ sys.path.insert(0, str(ROOT))
 from serving_load import entity_keys  # noqa: E402 - this folder's load benchmark
 
 
-def timed(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
-    """(p50, p99) in ms of ``fn`` over ``repeats`` calls, after a warm-up."""
+def timed(
+    fn: Callable[[], object], repeats: int, idle_before: float = 0.0
+) -> tuple[float, float]:
+    """(p50, p99) in ms of ``fn`` over ``repeats`` calls, after a warm-up; with
+    ``idle_before`` seconds of sleep before each timed call (not counted), as a
+    server waits between requests."""
     for _ in range(max(20, repeats // 10)):
         fn()
     samples = []
     for _ in range(repeats):
+        if idle_before:
+            time.sleep(idle_before)
         started = time.perf_counter()
         fn()
         samples.append(time.perf_counter() - started)
@@ -80,6 +87,9 @@ def main() -> None:
         inputs = transform_features(joined, preprocessor)
         return predict(spine, joined, inputs, estimator, True)
 
+    def model_alone() -> object:
+        return estimator.predict_frame(features)
+
     stages: list[tuple[str, Callable[[], object]]] = [
         ("_predict (the endpoint's work)", lambda: _predict(artifact, [entity], False)),
         (
@@ -111,6 +121,13 @@ def main() -> None:
     for name, fn in stages:
         results[name] = timed(fn, args.repeats)
         print(f"{name:45s} {results[name][0]:8.3f} {results[name][1]:8.3f}")
+    # The same model call after each idle gap: what a CPU that has gone cold costs.
+    for name, idle in (
+        ("model alone, hot loop", 0.0),
+        ("model alone, after 1 ms idle", 1e-3),
+    ):
+        p50, p99 = timed(model_alone, args.repeats, idle_before=idle)
+        print(f"  {name:43s} {p50:8.3f} {p99:8.3f}")
     overhead = (
         results["KedroPipelineModel.predict"][0]
         - results["  the three nodes in sequence, no Kedro"][0]

@@ -4,8 +4,8 @@ Before its first node a ``kedro run`` of this project imports MLflow, Feast, cau
 scikit-learn and their dependencies: several thousand modules and millions of objects
 that live until the process ends. With CPython's default thresholds the collector
 re-scans that growing heap over and over while it loads, and once more at exit,
-although none of it is garbage (measured on a LOCAL train: 2-3 s while loading,
-about 2.4 s at exit).
+although none of it is garbage (``benchmarks/local_train.py`` with and without this
+module: see the README's benchmark section).
 
 So, while the project loads, young-generation collections are rarer; once the run
 has loaded everything (in ``before_pipeline_run``, after the recipe has imported the
@@ -54,6 +54,6 @@ def restore_defaults() -> None:
 
 @functools.cache
 def _freeze_once() -> None:
-    # No gc.collect() first: over a train run's libraries it takes ~0.4 s to find a
-    # few hundred garbage objects.
+    # No gc.collect() first: a full pass over a train run's libraries costs far more
+    # than the few hundred garbage objects it finds.
     gc.freeze()

@@ -140,8 +140,8 @@ def _as_matrix(features: pd.DataFrame) -> np.ndarray:
 
     Models are fitted and predict on matrices, with :attr:`TrainedModel.feature_names`
     keeping the column order: the same values as the DataFrame, without each library
-    re-validating column names and dtypes on every call (xgboost's DataFrame path alone
-    cost about 2 ms per one-row prediction).
+    re-validating column names and dtypes on every call (for XGBoost, most of a
+    one-row prediction).
     """
     return features.to_numpy(dtype=np.float64)
 
