@@ -12,12 +12,16 @@ the same three nodes called in sequence without Kedro, and two costs kedro-mlflo
 per call (a new hook manager, a deep copy of the catalog). The difference between
 ``KedroPipelineModel.predict`` and the nodes in sequence is the per-call framework
 cost. Last, the model's own prediction in a hot loop and after 1 ms of idling before
-each call (a server between requests). Prints p50/p99 per stage; exits 0.
+each call (a server between requests), and the whole ``_predict`` after 1 ms idling
+under CPython's default garbage-collector thresholds and under the server's
+(``gc_tuning.freeze_for_serving``), alternating three times so that drift of the
+machine hits both alike. Prints p50/p99 per stage; exits 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import time
 from collections.abc import Callable
@@ -128,6 +132,21 @@ def main() -> None:
     ):
         p50, p99 = timed(model_alone, args.repeats, idle_before=idle)
         print(f"  {name:43s} {p50:8.3f} {p99:8.3f}")
+    # The server's collector thresholds against CPython's, same requests, alternating.
+    from mmp_kedro.gc_tuning import DEFAULT_THRESHOLDS, RELAXED_THRESHOLDS
+
+    for round_ in range(1, 4):
+        for name, thresholds in (
+            ("default", DEFAULT_THRESHOLDS),
+            ("serving", RELAXED_THRESHOLDS),
+        ):
+            gc.set_threshold(*thresholds)
+            p50, p99 = timed(
+                lambda: _predict(artifact, [entity], False), args.repeats, 1e-3
+            )
+            label = f"_predict, 1 ms idle, {name} GC thresholds ({round_})"
+            print(f"{label:45s} {p50:8.3f} {p99:8.3f}")
+    gc.set_threshold(*RELAXED_THRESHOLDS)
     overhead = (
         results["KedroPipelineModel.predict"][0]
         - results["  the three nodes in sequence, no Kedro"][0]

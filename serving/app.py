@@ -27,7 +27,7 @@ from pydantic import BaseModel, create_model
 from mmp_kedro.configuration import config_loader
 from mmp_kedro.feature_store import bind_feature_store, get_feature_store
 from mmp_kedro.feature_store.project import feature_store_factory
-from mmp_kedro.gc_tuning import freeze_loaded
+from mmp_kedro.gc_tuning import freeze_for_serving
 from mmp_kedro.modeling.estimator import PREDICTION_COLUMNS
 from mmp_kedro.pipelines.augment.nodes import feature_columns, feature_refs
 from mmp_kedro.pipelines.train.pipeline import MODEL_ARTIFACT_PATH
@@ -225,8 +225,8 @@ def create_app(settings: ServingSettings) -> FastAPI:
     response_model = _response_model(artifact)
     _quiet_per_call_logging()
     # Everything loaded so far lives as long as the process: keep it out of the
-    # garbage collector's full passes, which otherwise land on random requests.
-    freeze_loaded()
+    # garbage collector's passes, and make those passes rare (see gc_tuning).
+    freeze_for_serving()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -12,8 +12,9 @@ has loaded everything (in ``before_pipeline_run``, after the recipe has imported
 model's library) those objects are frozen out of every later collection and the
 default thresholds come back for the nodes. Commands that load the project but run
 no pipeline (``kedro viz``, ``kedro jupyter``) keep the loading thresholds: the
-collector still runs, only less often. The serving app freezes what it loaded too.
-Only this module touches the collector.
+collector still runs, only less often. The serving app freezes what it loaded too, and
+keeps young collections rare while it serves (:func:`freeze_for_serving`). Only this
+module touches the collector.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ import atexit
 import functools
 import gc
 
-#: Thresholds while the project's modules load (CPython's default is (700, 10, 10)).
-LOADING_THRESHOLDS = (100_000, 50, 100)
+#: Thresholds while the project's modules load and while a server answers requests
+#: (CPython's default is (700, 10, 10)).
+RELAXED_THRESHOLDS = (100_000, 50, 100)
 
 #: The thresholds the process started with, restored for the nodes.
 DEFAULT_THRESHOLDS = gc.get_threshold()
@@ -34,7 +36,7 @@ def relax_while_loading() -> None:
     collection at exit: the OS frees the memory; the price is that objects caught in
     reference cycles then do not run their finalizers (MLflow has closed its run by
     then)."""
-    gc.set_threshold(*LOADING_THRESHOLDS)
+    gc.set_threshold(*RELAXED_THRESHOLDS)
     atexit.unregister(gc.freeze)  # registered once, however often this is called
     atexit.register(gc.freeze)
 
@@ -45,6 +47,18 @@ def freeze_loaded() -> None:
     thresholds."""
     _freeze_once()
     restore_defaults()
+
+
+def freeze_for_serving() -> None:
+    """Freeze what the server loaded, and keep young collections rare from then on.
+
+    A one-row request allocates thousands of short-lived objects: with the default
+    thresholds the collector runs several times per request, and a full pass every
+    few requests (``benchmarks/serving_stages.py`` times ``_predict`` under both).
+    Garbage in reference cycles is still collected, every 100,000 net allocations.
+    """
+    _freeze_once()
+    gc.set_threshold(*RELAXED_THRESHOLDS)
 
 
 def restore_defaults() -> None:

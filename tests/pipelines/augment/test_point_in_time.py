@@ -228,3 +228,17 @@ def test_invalid_run_mode_is_rejected(
     with pytest.raises(ValueError, match="run_mode") as raised:
         augment_features(spine, augmenter_config, "streaming")
     assert "streaming" in str(raised.value)
+
+
+def test_batch_join_of_a_relabelled_spine_is_the_same_join(
+    bound_store: Path,
+    spine: pd.DataFrame,
+    joined: pd.DataFrame,
+    augmenter_config: dict[str, Any],
+) -> None:
+    """Index labels play no part: a spine labelled otherwise (a filtered frame, say)
+    gets the same features row for row, and comes back labelled 0..n-1."""
+    relabelled = spine.set_axis(range(10_000, 10_000 + len(spine)))
+    result = augment_features(relabelled, augmenter_config, "batch")
+    assert result.index.equals(pd.RangeIndex(len(spine)))
+    pd.testing.assert_frame_equal(result, joined)

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from mmp_kedro.feature_store import get_feature_store
-from mmp_kedro.pipelines.spine.nodes import as_naive_utc
+from mmp_kedro.pipelines.spine.nodes import as_naive_utc, positional_index
 from mmp_kedro.recipe import ResolvedRecipe
 
 RUN_MODES = ("batch", "serving")
@@ -65,13 +65,13 @@ def augment_features(
             f"{refs}; its columns are {list(spine.columns)}"
         )
     names = feature_columns(augmenter_config)
-    if run_mode == "batch":
-        features = _historical_features(store, spine, join_keys, refs)[names]
-    else:
-        features = _online_features(store, spine, join_keys, refs, names)
     replaced = [name for name in names if name in spine.columns]
-    base = spine.drop(columns=replaced) if replaced else spine
-    return pd.concat([base.reset_index(drop=True), features], axis=1)
+    base = positional_index(spine.drop(columns=replaced) if replaced else spine)
+    if run_mode == "batch":
+        features = _historical_features(store, base, join_keys, refs)[names]
+    else:
+        features = _online_features(store, base, join_keys, refs, names)
+    return pd.concat([base, features], axis=1)
 
 
 def feature_refs(augmenter_config: dict[str, Any]) -> list[str]:
@@ -143,4 +143,7 @@ def _online_features(
     key_columns = (spine[key].tolist() for key in join_keys)
     rows = [dict(zip(join_keys, values, strict=True)) for values in zip(*key_columns)]
     response = store.get_online_features(features=refs, entity_rows=rows).to_dict()
-    return pd.DataFrame({name: response[name] for name in names}, copy=False)
+    # The spine's (positional) index given, not inferred: a third of the cost.
+    return pd.DataFrame(
+        {name: response[name] for name in names}, index=spine.index, copy=False
+    )

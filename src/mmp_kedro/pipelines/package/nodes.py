@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator
 import mmp_kedro
 from mmp_kedro.modeling.estimator import PREDICTION_COLUMNS, TrainedModel
 from mmp_kedro.modeling.training import split_method
+from mmp_kedro.pipelines.spine.nodes import positional_index
 from mmp_kedro.recipe import ResolvedRecipe
 
 
@@ -40,9 +41,9 @@ def predict(
     With ``return_intermediate`` the joined features are included too, so a batch
     run can store what each prediction was made from.
     """
-    predictions = model.predict_frame(model_features).reset_index(drop=True)
-    base = augmented if return_intermediate else spine
-    return pd.concat([base.reset_index(drop=True), predictions], axis=1)
+    predictions = positional_index(model.predict_frame(model_features))
+    base = positional_index(augmented if return_intermediate else spine)
+    return pd.concat([base, predictions], axis=1)
 
 
 def snapshot_recipe(

@@ -48,6 +48,18 @@ def normalise_event_timestamp(spine: pd.DataFrame) -> pd.DataFrame:
     return spine.assign(**{EVENT_TIMESTAMP: as_naive_utc(spine[EVENT_TIMESTAMP])})
 
 
+def positional_index(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with rows labelled 0..n-1, as every inference step returns them.
+
+    ``reset_index`` copies all the data even when the labels are already those: a
+    cost on every one-row serving request, so it is skipped then.
+    """
+    index = frame.index
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        return frame
+    return frame.reset_index(drop=True)
+
+
 def as_naive_utc(stamps: pd.Series) -> pd.Series:
     """Timestamps converted to UTC (naive ones are taken as UTC), then made naive."""
     stamps = pd.to_datetime(stamps)
