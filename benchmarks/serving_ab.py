@@ -10,9 +10,10 @@ This machine's speed drifts by more than a small change saves, so two runs of
 checkouts serve ``--run-id`` at once (``python -m serving --env dev``, each from its
 own source tree, both reading this project's conf) and one client sends each entity
 first to one and then to the other, alternating which goes first: drift hits both
-alike. Single-row ``/predict`` at concurrency 1, real keys from the DEV table
-public.events, 2 s of warm-up excluded. Prints p50/p99 per checkout and round and the
-ratio B/A of the p50s; exits 0 whenever the measurement ran.
+alike. Single-row ``/predict`` at concurrency 1, real keys (the fields of the run's
+``/model/schema``) from the DEV table public.events, 2 s of warm-up excluded. Prints
+p50/p99 per checkout and round and the ratio B/A of the p50s; exits 0 whenever the
+measurement ran.
 """
 
 from __future__ import annotations
@@ -104,7 +105,6 @@ def main() -> None:
         if not (tree / "serving" / "app.py").is_file():
             sys.exit(f"--{name.lower()} {tree}: not a checkout of this project")
 
-    keys = entity_keys(["user_id", "product_id", "session_id"], limit=200)
     with tempfile.TemporaryDirectory() as tmp:
         logs = Path(tmp)
         ports = {name: free_port() for name in trees}
@@ -118,6 +118,9 @@ def main() -> None:
             clients = [
                 httpx.Client(base_url=f"http://{HOST}:{ports[name]}") for name in trees
             ]
+            # The run's request fields, as the app derives them from its loader SQL.
+            fields = clients[1].get("/model/schema").json()["request_fields"]
+            keys = entity_keys(list(fields), limit=200)
             for round_ in range(1, args.rounds + 1):
                 latencies = interleaved_latencies(clients, keys, args.seconds)
                 p50s = []

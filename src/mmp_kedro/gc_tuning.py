@@ -52,10 +52,11 @@ def freeze_loaded() -> None:
 def freeze_for_serving() -> None:
     """Freeze what the server loaded, and keep young collections rare from then on.
 
-    A one-row request allocates thousands of short-lived objects: with the default
-    thresholds the collector runs several times per request, and a full pass every
-    few requests (``benchmarks/serving_stages.py`` times ``_predict`` under both).
-    Garbage in reference cycles is still collected, every 100,000 net allocations.
+    With the default thresholds a young collection lands on about one request in
+    four, each walking the request's live frames; with these, almost none does
+    (``benchmarks/serving_stages.py`` times ``_predict`` under both and counts the
+    collections). Garbage in reference cycles is still collected, every 100,000 net
+    allocations.
     """
     _freeze_once()
     gc.set_threshold(*RELAXED_THRESHOLDS)
