@@ -19,6 +19,7 @@ measurement ran.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -26,13 +27,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import numpy as np
 from serving_load import (  # this folder's load benchmark
     HOST,
     ROOT,
     VENV_BIN,
     WARMUP,
+    KeepAliveClient,
     entity_keys,
     free_port,
     stop_server,
@@ -73,7 +74,7 @@ def start_checkout(
 
 
 def interleaved_latencies(
-    clients: list[httpx.Client], keys: list[dict], seconds: float
+    clients: list[KeepAliveClient], keys: list[dict], seconds: float
 ) -> list[list[float]]:
     """Per client, the latency (s) of each request after the warm-up."""
     latencies: list[list[float]] = [[] for _ in clients]
@@ -83,9 +84,10 @@ def interleaved_latencies(
         order = range(len(clients)) if n % 2 == 0 else reversed(range(len(clients)))
         for i in order:
             sent = time.perf_counter()
-            response = clients[i].post("/predict", json=keys[n % len(keys)])
+            status, body = clients[i].request("POST", "/predict", keys[n % len(keys)])
             elapsed = time.perf_counter() - sent
-            response.raise_for_status()
+            if status != 200:
+                sys.exit(f"checkout {'AB'[i]} answered {status}: {body[:500]!r}")
             if time.monotonic() - started >= WARMUP:
                 latencies[i].append(elapsed)
         n += 1
@@ -116,10 +118,12 @@ def main() -> None:
             for name, proc in procs.items():
                 wait_ready(name, proc, f"http://{HOST}:{ports[name]}/ready", logs)
             clients = [
-                httpx.Client(base_url=f"http://{HOST}:{ports[name]}") for name in trees
+                KeepAliveClient(f"http://{HOST}:{ports[name]}") for name in trees
             ]
             # The run's request fields, as the app derives them from its loader SQL.
-            fields = clients[1].get("/model/schema").json()["request_fields"]
+            fields = json.loads(clients[1].request("GET", "/model/schema")[1])[
+                "request_fields"
+            ]
             keys = entity_keys(list(fields), limit=200)
             for round_ in range(1, args.rounds + 1):
                 latencies = interleaved_latencies(clients, keys, args.seconds)
