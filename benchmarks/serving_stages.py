@@ -9,7 +9,8 @@ request on its own, ``--repeats`` times after a warm-up: the whole ``_predict`` 
 the endpoint runs), the artifact's ``KedroPipelineModel.predict``, each inference node
 called directly with the outputs of the one before, Feast's online read alone, and
 the same three nodes called in sequence without Kedro, and two costs kedro-mlflow adds
-per call (a new hook manager, a deep copy of the catalog). The difference between
+per call (a new hook manager, which the app shares instead since
+``inference_runner.share_empty_hook_manager``, and a deep copy of the catalog). The difference between
 ``KedroPipelineModel.predict`` and the nodes in sequence is the per-call framework
 cost. Last, the model's own prediction in a hot loop and after 1 ms of idling before
 each call (a server between requests), and the whole ``_predict`` after 1 ms idling
@@ -121,7 +122,7 @@ def main() -> None:
             lambda: predict(spine, augmented, features, estimator, True),
         ),
         ("  the three nodes in sequence, no Kedro", nodes_in_sequence),
-        ("  kedro-mlflow: new hook manager", _create_hook_manager),
+        ("  kedro-mlflow: new hook manager (unshared)", _create_hook_manager),
         ("  kedro-mlflow: catalog deep copy", lambda: deepcopy(catalog)),
     ]
     print(f"run {args.run_id}, entity {entity}, {args.repeats} calls per stage")

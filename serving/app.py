@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
+import numpy as np
 import pandas as pd
 import redis
 import yaml
@@ -28,6 +29,7 @@ from mmp_kedro.configuration import config_loader
 from mmp_kedro.feature_store import bind_feature_store, get_feature_store
 from mmp_kedro.feature_store.project import feature_store_factory
 from mmp_kedro.gc_tuning import freeze_for_serving
+from mmp_kedro.inference_runner import share_empty_hook_manager
 from mmp_kedro.modeling.estimator import PREDICTION_COLUMNS
 from mmp_kedro.pipelines.augment.nodes import feature_columns, feature_refs
 from mmp_kedro.pipelines.train.pipeline import MODEL_ARTIFACT_PATH
@@ -224,6 +226,7 @@ def create_app(settings: ServingSettings) -> FastAPI:
     request_model = build_request_model(artifact.request_fields)
     response_model = _response_model(artifact)
     _quiet_per_call_logging()
+    share_empty_hook_manager()
     # Everything loaded so far lives as long as the process: keep it out of the
     # garbage collector's passes, and make those passes rare (see gc_tuning).
     freeze_for_serving()
@@ -337,11 +340,12 @@ def _predict(
 ) -> list[dict[str, Any]]:
     """Run the artifact's pipeline in serving mode and shape one response per row."""
     # Serving asks "as of now": the online store holds the latest values.
-    now = pd.Timestamp(datetime.now(UTC).replace(tzinfo=None))
+    now = np.datetime64(datetime.now(UTC).replace(tzinfo=None), "ns")
     frame = pd.DataFrame(
         {
             **{name: [row[name] for row in rows] for name in artifact.request_fields},
-            "event_timestamp": [now] * len(rows),
+            # An array, not a list of Timestamps, which pandas would inspect one by one.
+            "event_timestamp": np.full(len(rows), now),
         },
         copy=False,
     )

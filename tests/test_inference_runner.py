@@ -11,7 +11,7 @@ from kedro.io import DataCatalog, MemoryDataset
 from kedro.pipeline import Node, Pipeline
 from kedro.runner import SequentialRunner
 
-from mmp_kedro.inference_runner import InferenceRunner
+from mmp_kedro.inference_runner import InferenceRunner, share_empty_hook_manager
 
 
 def _scaled(frame: pd.DataFrame, factor: float) -> pd.DataFrame:
@@ -128,3 +128,51 @@ def test_a_missing_input_is_named_before_any_node_runs() -> None:
 def test_what_it_does_not_do_is_refused(runner, run_kwargs) -> None:
     with pytest.raises(NotImplementedError, match="SequentialRunner"):
         runner.run(PIPELINE, _catalog(), **run_kwargs)
+
+
+@pytest.fixture
+def kedro_mlflow_hook_factory(monkeypatch):
+    """kedro-mlflow's module, its hook-manager factory restored after the test."""
+    from kedro_mlflow.mlflow import kedro_pipeline_model
+
+    monkeypatch.setattr(
+        kedro_pipeline_model,
+        "_create_hook_manager",
+        kedro_pipeline_model._create_hook_manager,
+    )
+    return kedro_pipeline_model
+
+
+def test_kedro_pipeline_models_share_one_empty_hook_manager(
+    kedro_mlflow_hook_factory,
+) -> None:
+    share_empty_hook_manager()
+    share_empty_hook_manager()  # a second call changes nothing
+    create = kedro_mlflow_hook_factory._create_hook_manager
+    shared = create()
+    assert create() is shared
+    assert not shared.get_plugins()
+    output = InferenceRunner().run(PIPELINE, _catalog(), shared)["predictions"].load()
+    assert output["total"].tolist() == [11.0, 22.0, 33.0]
+
+    shared.register(recorder := _Recorder())
+    try:  # once someone registers a plugin on it, it is no longer handed out
+        assert create() is not shared
+        assert not create().get_plugins()
+    finally:
+        shared.unregister(recorder)
+    assert create() is shared
+
+
+def test_sharing_refuses_a_kedro_mlflow_that_builds_its_manager_otherwise(
+    kedro_mlflow_hook_factory, monkeypatch
+) -> None:
+    monkeypatch.setattr(
+        kedro_mlflow_hook_factory, "_create_hook_manager", _create_hook_manager_v2
+    )
+    with pytest.raises(RuntimeError, match="share_empty_hook_manager"):
+        share_empty_hook_manager()
+
+
+def _create_hook_manager_v2():
+    return _create_hook_manager()

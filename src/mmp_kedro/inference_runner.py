@@ -10,25 +10,35 @@ nodes themselves.
 
 ``InferenceRunner`` runs the same nodes in the same (topological) order with the same
 node hooks (``before_node_run``, which may replace inputs, ``after_node_run``,
-``on_node_error``; no dataset hooks), and hands each node's outputs to the next ones
-in memory: inference nodes build new frames and never modify their inputs. It returns
+``on_node_error``; no dataset hooks) when the hook manager has any plugins, and hands
+each node's outputs to the next ones in memory: inference nodes build new frames and
+never modify their inputs. It returns
 the pipeline's outputs and saves nothing, which is all ``KedroPipelineModel`` asks
 of a runner; it is not meant for ``kedro run``.
 
 Batch inference and serving both use it (it is the artifact's runner), so they stay
 one code path; ``params={"runner": "SequentialRunner"}`` still selects Kedro's own
 runner, and the tests hold the two equal.
+
+``KedroPipelineModel.predict`` also builds a new, empty hook manager on every call
+(Kedro's ``_create_hook_manager``: pluggy inspects the signature of every hook spec),
+about 0.3 ms, the largest per-call cost of the framework. A server calls
+:func:`share_empty_hook_manager` once to hand it one shared manager instead.
 """
 
 from __future__ import annotations
 
+import functools
+from importlib.metadata import version
 from typing import Any
 
-# Private, but what Kedro's own runners use when no hook manager is given.
-from kedro.framework.hooks.manager import _NullPluginManager
+# Private, but what Kedro's own runners use when no hook manager is given, and what
+# kedro-mlflow builds for every predict call.
+from kedro.framework.hooks.manager import _create_hook_manager, _NullPluginManager
 from kedro.io import CatalogProtocol, MemoryDataset
-from kedro.pipeline import Pipeline
+from kedro.pipeline import Node, Pipeline
 from kedro.runner import SequentialRunner
+from kedro_mlflow.mlflow import kedro_pipeline_model
 from pluggy import PluginManager
 
 
@@ -60,13 +70,15 @@ class InferenceRunner(SequentialRunner):
         missing = sorted(name for name in pipeline.inputs() if name not in catalog)
         if missing:
             raise ValueError(f"Pipeline input(s) {missing} not found in the catalog")
-        hooks = (hook_manager or _NullPluginManager()).hook
+        manager = hook_manager or _NullPluginManager()
+        # KedroPipelineModel passes a manager without plugins: dispatching to it would
+        # only run pluggy's tracing, six times per call.
+        if not manager.get_plugins():
+            return self._run_without_hooks(pipeline, catalog)
+        hooks = manager.hook
         produced: dict[str, Any] = {}
         for node in pipeline.nodes:
-            inputs = {
-                name: produced[name] if name in produced else catalog.load(name)
-                for name in node.inputs
-            }
+            inputs = self._node_inputs(node, produced, catalog)
             context = {
                 "node": node,
                 "catalog": catalog,
@@ -83,7 +95,63 @@ class InferenceRunner(SequentialRunner):
                 raise
             hooks.after_node_run(inputs=inputs, outputs=outputs, **context)
             produced.update(outputs)
+        return self._outputs(pipeline, produced)
+
+    def _run_without_hooks(
+        self, pipeline: Pipeline, catalog: CatalogProtocol
+    ) -> dict[str, Any]:
+        produced: dict[str, Any] = {}
+        for node in pipeline.nodes:
+            produced.update(node.run(self._node_inputs(node, produced, catalog)))
+        return self._outputs(pipeline, produced)
+
+    @staticmethod
+    def _node_inputs(
+        node: Node, produced: dict[str, Any], catalog: CatalogProtocol
+    ) -> dict[str, Any]:
+        return {
+            name: produced[name] if name in produced else catalog.load(name)
+            for name in node.inputs
+        }
+
+    @staticmethod
+    def _outputs(pipeline: Pipeline, produced: dict[str, Any]) -> dict[str, Any]:
         return {
             name: MemoryDataset(produced[name], copy_mode="assign")
             for name in pipeline.outputs()
         }
+
+
+@functools.cache
+def _shared_hook_manager() -> PluginManager:
+    return _create_hook_manager()
+
+
+def _empty_hook_manager() -> PluginManager:
+    """The shared manager while it has no plugins (kedro-mlflow registers none), a
+    new one otherwise."""
+    shared = _shared_hook_manager()
+    return _create_hook_manager() if shared.get_plugins() else shared
+
+
+def share_empty_hook_manager() -> None:
+    """Make ``KedroPipelineModel.predict`` reuse one empty hook manager per process.
+
+    kedro-mlflow creates a hook manager per call only to hand the runner one without
+    plugins; one shared, still empty manager is the same to every runner. For a
+    process answering many calls (the serving app), until kedro-mlflow keeps one per
+    model itself.
+
+    Raises:
+        RuntimeError: kedro-mlflow no longer builds its manager this way.
+    """
+    current = getattr(kedro_pipeline_model, "_create_hook_manager", None)
+    if current is _empty_hook_manager:
+        return
+    if current is not _create_hook_manager:
+        raise RuntimeError(
+            f"kedro-mlflow {version('kedro-mlflow')} no longer builds the hook manager "
+            "of KedroPipelineModel.predict with Kedro's _create_hook_manager: review "
+            "mmp_kedro.inference_runner.share_empty_hook_manager"
+        )
+    kedro_pipeline_model._create_hook_manager = _empty_hook_manager

@@ -57,6 +57,14 @@ class TrainedModel:
 
     def predict_frame(self, features: pd.DataFrame) -> pd.DataFrame:
         """Predictions as a DataFrame with :data:`PREDICTION_COLUMNS` of the task."""
+        return pd.DataFrame(self.predict_columns(features), index=features.index)
+
+    def predict_columns(self, features: pd.DataFrame) -> dict[str, np.ndarray]:
+        """:data:`PREDICTION_COLUMNS` of the task, one array each, in row order.
+
+        Arrays rather than a frame, for callers that add them to a frame of their own:
+        building a one-row frame costs about as much as the model call.
+        """
         X = self._model_input(features)  # noqa: N806
         if self.task_type == "classification":
             labels, proba = self._classify_matrix(X)
@@ -64,25 +72,16 @@ class TrainedModel:
                 probability = np.full(len(X), np.nan)
             else:
                 probability = proba[:, 1] if proba.shape[1] == 2 else proba.max(axis=1)
-            return pd.DataFrame(
-                {"prediction": labels, "probability": probability},
-                index=features.index,
-            )
+            return {"prediction": labels, "probability": probability}
         if self.task_type == "causal":
             uplift = np.asarray(self.estimator.predict(X))
             uplift = uplift[:, 0] if uplift.ndim == 2 else uplift
-            return pd.DataFrame(
-                {"uplift_score": uplift.astype(float)}, index=features.index
-            )
+            return {"uplift_score": uplift.astype(float)}
         if self.task_type == "clustering":
-            return pd.DataFrame(
-                {"cluster": np.asarray(self.estimator.predict(X)).astype(int)},
-                index=features.index,
-            )
-        return pd.DataFrame(
-            {"prediction": np.asarray(self.estimator.predict(X), dtype=float).ravel()},
-            index=features.index,
-        )
+            return {"cluster": np.asarray(self.estimator.predict(X)).astype(int)}
+        return {
+            "prediction": np.asarray(self.estimator.predict(X), dtype=float).ravel()
+        }
 
     def limit_threads(self, n_threads: int) -> None:
         """Predict with at most ``n_threads`` threads per call.
