@@ -12,9 +12,8 @@ nodes themselves.
 node hooks (``before_node_run``, which may replace inputs, ``after_node_run``,
 ``on_node_error``; no dataset hooks) when the hook manager has any plugins, and hands
 each node's outputs to the next ones in memory: inference nodes build new frames and
-never modify their inputs. It returns
-the pipeline's outputs and saves nothing, which is all ``KedroPipelineModel`` asks
-of a runner; it is not meant for ``kedro run``.
+never modify their inputs. It returns the pipeline's outputs and saves nothing, which
+is all ``KedroPipelineModel`` asks of a runner; it is not meant for ``kedro run``.
 
 Batch inference and serving both use it (it is the artifact's runner), so they stay
 one code path; ``params={"runner": "SequentialRunner"}`` still selects Kedro's own

@@ -30,6 +30,14 @@ def run_loader_sql(
             "them in conf/<env>/parameters.yml"
         )
     spine = spine_loader.query(sql, {n: parameters[n] for n in names})
+    # Each column is looked up by name downstream (entity keys, features, predictions
+    # are joined as named columns): two of one name would be ambiguous.
+    repeated = sorted(set(spine.columns[spine.columns.duplicated()]))
+    if repeated:
+        raise ValueError(
+            f"{source} returns the column(s) {repeated} more than once: give each "
+            "column of the top-level SELECT its own name (alias all but one)"
+        )
     if spine.empty:
         raise ValueError(
             f"{source} returned no rows for { ({n: parameters[n] for n in names}) }"
