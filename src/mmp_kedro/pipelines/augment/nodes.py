@@ -68,9 +68,8 @@ def augment_features(
     replaced = [name for name in names if name in spine.columns]
     base = positional_index(spine.drop(columns=replaced) if replaced else spine)
     if run_mode == "batch":
-        features = dict(
-            _historical_features(store, base, join_keys, refs)[names].items()
-        )
+        joined = _historical_features(store, base, join_keys, refs)
+        features = {name: joined[name] for name in names}
     else:
         features = _online_features(store, base, join_keys, refs, names)
     # One frame from columns: cheaper than a features frame and a concat, which

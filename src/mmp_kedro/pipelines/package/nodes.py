@@ -40,15 +40,24 @@ def predict(
 
     With ``return_intermediate`` the joined features are included too, so a batch
     run can store what each prediction was made from.
+
+    Raises:
+        ValueError: the spine or a feature already has a column of a prediction's
+            name, which the prediction would silently replace.
     """
     base = positional_index(augmented if return_intermediate else spine)
+    predictions = model.predict_columns(model_features)
+    clashing = [name for name in predictions if name in base.columns]
+    if clashing:
+        raise ValueError(
+            f"the spine or its features already have the column(s) {clashing}, where "
+            "the predictions go: rename them in the recipe's loader SQL or feature list"
+        )
     # One frame from columns: a concat of two frames costs more than the model
     # call on a one-row request. The arrays follow model_features' row order, which
     # is augmented's and so the spine's.
     return pd.DataFrame(
-        {**dict(base.items()), **model.predict_columns(model_features)},
-        index=base.index,
-        copy=False,
+        {**dict(base.items()), **predictions}, index=base.index, copy=False
     )
 
 
