@@ -15,6 +15,11 @@ a 2 s warm-up excluded. Printed and written to ``--output`` as JSON: requests, e
 p50/p99 latency, requests/s and CPU per request of server and client, for each server
 and concurrency; the client + HTTP floor (GET /health); ratios and targets.
 
+``--awake-cpus-diagnostic`` then measures concurrency 1 once more for both servers
+with every CPU kept from idling by lowest-priority spinners (:func:`cpus_kept_awake`),
+and prints the ratio of the two p50s: how much of the latency is the machine waking
+halted CPUs rather than the servers' work. Not a target, and not for a shared host.
+
 ``--soak-seconds N`` runs this app only, at concurrency 8 for N seconds, sampling its
 RSS, and reports errors and the RSS growth after the first 30 s. The script exits 0
 whenever the measurement ran: targets are printed MET / NOT MET.
@@ -33,8 +38,9 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -340,7 +346,40 @@ def report_targets(targets: dict[str, tuple[str, bool]]) -> dict[str, Any]:
     return {name: {"figure": f, "met": met} for name, (f, met) in targets.items()}
 
 
-def benchmark(run_id: str, seconds: float, logs: Path) -> dict[str, Any]:
+# A process per CPU that spins at the lowest priority Linux has: it runs only when no
+# other task wants that CPU, and a waking task preempts it at once.
+SPINNER = (
+    "import os\n"
+    "os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))\n"
+    "while True: pass"
+)
+
+
+@contextmanager
+def cpus_kept_awake() -> Iterator[None]:
+    """Every CPU busy with a ``SCHED_IDLE`` spinner, so none halts between requests.
+
+    On a VM whose guest halts its idle vCPUs (cpuidle ``haltpoll`` with no polling
+    window), each request at concurrency 1 finds the server's CPU halted: the wake-up
+    and the cold caches after it cost the server CPU time on every request. With the
+    CPUs kept busy by work that yields to any other, what remains is the servers' own.
+    A diagnostic only: it burns every idle cycle of the machine.
+    """
+    spinners = [
+        subprocess.Popen([sys.executable, "-c", SPINNER])
+        for _ in range(os.cpu_count() or 1)
+    ]
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+
+
+def benchmark(
+    run_id: str, seconds: float, logs: Path, awake_diagnostic: bool = False
+) -> dict[str, Any]:
     ports = {"ours": free_port(), "mlflow": free_port()}
     base = {name: f"http://{HOST}:{port}" for name, port in ports.items()}
     procs: dict[str, subprocess.Popen] = {}
@@ -363,6 +402,12 @@ def benchmark(run_id: str, seconds: float, logs: Path) -> dict[str, Any]:
             for name, (path, body) in bodies(keys).items():
                 url = base[name] + path
                 levels.append(measure(name, url, body, c, seconds, procs[name].pid))
+        if awake_diagnostic:
+            with cpus_kept_awake():
+                awake = [
+                    measure(name, base[name] + path, body, 1, seconds, procs[name].pid)
+                    for name, (path, body) in bodies(keys).items()
+                ]
     finally:
         for proc in procs.values():
             stop_server(proc)
@@ -375,6 +420,19 @@ def benchmark(run_id: str, seconds: float, logs: Path) -> dict[str, Any]:
         "p50_ours_over_mlflow_c1": round(ours1.p50_ms / mlflow1.p50_ms, 2),
     }
     print(f"ratios: {ratios}")
+    diagnostic = {}
+    if awake_diagnostic:
+        print_table("diagnostic: c=1 again, every CPU kept awake (not a target)", awake)
+        diagnostic = {
+            "awake_cpus_c1": [asdict(lv) for lv in awake],
+            "p50_idle_over_awake_c1": {
+                lv.server: round(idle.p50_ms / lv.p50_ms, 2)
+                for lv, idle in zip(awake, (ours1, mlflow1), strict=True)
+            },
+        }
+        print(
+            f"p50 at c=1, idle CPUs over awake: {diagnostic['p50_idle_over_awake_c1']}"
+        )
     errors = sum(lv.errors for lv in levels)
     targets = report_targets(
         {
@@ -393,6 +451,7 @@ def benchmark(run_id: str, seconds: float, logs: Path) -> dict[str, Any]:
         "client_floor_p50_ms": floor,
         "ratios": ratios,
         "targets": targets,
+        **diagnostic,
     }
 
 
@@ -447,6 +506,12 @@ def main() -> None:
     parser.add_argument("--soak-seconds", type=float, help="soak this app only")
     parser.add_argument("--rss-interval", type=float, default=5.0)
     parser.add_argument(
+        "--awake-cpus-diagnostic",
+        action="store_true",
+        help="after the targets, measure c=1 again with every CPU kept from idling "
+        "(SCHED_IDLE spinners) to show the VM's idle-wake cost",
+    )
+    parser.add_argument(
         "--output",
         type=Path,
         help="default data/08_reporting/serving_benchmark.json "
@@ -462,7 +527,9 @@ def main() -> None:
         if args.soak_seconds:
             figures = soak(run_id, args.soak_seconds, args.rss_interval, Path(logs))
         else:
-            figures = benchmark(run_id, args.seconds, Path(logs))
+            figures = benchmark(
+                run_id, args.seconds, Path(logs), args.awake_cpus_diagnostic
+            )
     record = {
         "command": " ".join([sys.executable, *sys.argv]),
         "run_id": run_id,

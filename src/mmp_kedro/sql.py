@@ -38,7 +38,9 @@ def output_columns(sql: str, source: str = "loader SQL") -> list[str]:
 
     Aliases are honoured and table prefixes dropped (``e.user_id AS uid`` gives
     ``uid``, ``e.user_id`` gives ``user_id``). ``*`` and unnamed expressions are
-    refused because the columns could not be known without running the query.
+    refused because the columns could not be known without running the query, and a
+    name given twice (``e.user_id, p.user_id``) because the spine's columns are
+    addressed by name.
     """
     query = parse_loader_sql(sql, source)
     selects = query.selects
@@ -50,6 +52,12 @@ def output_columns(sql: str, source: str = "loader SQL") -> list[str]:
     unnamed = [s.sql() for s, n in zip(selects, names, strict=True) if not n]
     if unnamed:
         raise LoaderSQLError(f"{source}: give these expressions an alias: {unnamed}")
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise LoaderSQLError(
+            f"{source}: the column(s) {repeated} are selected more than once: give "
+            "each column of the top-level SELECT its own name (alias all but one)"
+        )
     return names
 
 

@@ -22,6 +22,21 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_RECIPES = sorted(p.stem for p in (PROJECT_ROOT / "recipes").glob("*.yaml"))
 LOADERS = "recipes/sql/loaders"
 SELECT_STAR_SQL = f"{LOADERS}/select_star.sql"
+# Loader SQL written into the throw-away project beside the examples, one flaw each.
+FLAWED_SQL = {
+    f"{LOADERS}/select_star.sql": (
+        "SELECT * FROM events WHERE event_timestamp < CAST(:end_date AS TIMESTAMP)\n"
+    ),
+    f"{LOADERS}/user_id_twice.sql": (
+        "SELECT e.user_id, s.user_id, e.session_id, e.event_timestamp, e.converted\n"
+        "FROM events AS e JOIN sessions AS s ON s.session_id = e.session_id\n"
+    ),
+    f"{LOADERS}/prediction_column.sql": (
+        "SELECT user_id, product_id, session_id, event_timestamp, converted,\n"
+        "       score AS probability\n"
+        "FROM events\n"
+    ),
+}
 BROKEN = "broken_recipe"
 BROKEN_FILE = f"recipes/{BROKEN}.yaml"
 
@@ -257,6 +272,32 @@ MALFORMED: dict[str, Case] = {
         set_("loader.source_uri", SELECT_STAR_SQL),
         ("loader.source_uri", SELECT_STAR_SQL, "'SELECT *' hides the spine's columns"),
     ),
+    "loader SQL selects one column name twice": Case(
+        "classifier",
+        set_("loader.source_uri", f"{LOADERS}/user_id_twice.sql"),
+        (
+            f"loader.source_uri: {LOADERS}/user_id_twice.sql",
+            "['user_id'] are selected more than once",
+            "alias all but one",
+        ),
+    ),
+    "loader SQL column named like a prediction": Case(
+        "classifier",
+        set_("loader.source_uri", f"{LOADERS}/prediction_column.sql"),
+        (
+            f"{LOADERS}/prediction_column.sql has the column(s) ['probability']",
+            "classification model writes its predictions ['prediction', 'probability']",
+            "alias them in the SQL",
+        ),
+    ),
+    "feature named like a prediction": Case(
+        "uplift",
+        append("augmenter.features.0.features", "uplift_score"),
+        (
+            "augmenter.features has the column(s) ['uplift_score']",
+            "causal model writes its predictions ['uplift_score']",
+        ),
+    ),
     "loader section missing": Case(
         "classifier",
         drop("loader"),
@@ -351,11 +392,10 @@ MALFORMED: dict[str, Case] = {
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """``recipes/`` with the example loader SQL and one ``SELECT *`` loader."""
+    """``recipes/`` with the example loader SQL and the flawed ones."""
     shutil.copytree(PROJECT_ROOT / LOADERS, tmp_path / LOADERS)
-    (tmp_path / SELECT_STAR_SQL).write_text(
-        "SELECT * FROM events WHERE event_timestamp < CAST(:end_date AS TIMESTAMP)\n"
-    )
+    for path, sql in FLAWED_SQL.items():
+        (tmp_path / path).write_text(sql)
     return tmp_path
 
 

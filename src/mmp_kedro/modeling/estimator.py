@@ -16,14 +16,9 @@ import numpy as np
 import pandas as pd
 
 from mmp_kedro.recipe.loader import import_model_class
+from mmp_kedro.recipe.schema import PREDICTION_COLUMNS
 
-#: Output columns per task, in order.
-PREDICTION_COLUMNS: dict[str, list[str]] = {
-    "classification": ["prediction", "probability"],
-    "regression": ["prediction"],
-    "causal": ["uplift_score"],
-    "clustering": ["cluster"],
-}
+__all__ = ["PREDICTION_COLUMNS", "Labels", "TrainedModel", "treatment_indicator"]
 
 
 @dataclass

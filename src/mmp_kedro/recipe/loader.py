@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from mmp_kedro.recipe.schema import Recipe
+from mmp_kedro.recipe.schema import PREDICTION_COLUMNS, Recipe
 from mmp_kedro.sql import LoaderSQLError, output_columns
 
 RECIPES_DIR = "recipes"
@@ -159,6 +159,24 @@ def _check_columns(spec: Recipe, spine_columns: list[str], shown: str) -> None:
             f"{shown}: {spec.loader.source_uri} must return an 'event_timestamp' "
             f"column (the point in time features are joined as of); got {spine_columns}"
         )
+    # Predictions are written beside the spine and the features: a column of the
+    # same name would be ambiguous in batch output, and caught only after training.
+    reserved = PREDICTION_COLUMNS[data.task_type]
+    sources = (
+        (spec.loader.source_uri, spine_columns, "alias them in the SQL"),
+        (
+            "augmenter.features",
+            spec.augmenter.feature_names,
+            "drop them or serve them under another name in the feature store",
+        ),
+    )
+    for where, names, fix in sources:
+        clashing = [name for name in names if name in reserved]
+        if clashing:
+            raise RecipeError(
+                f"{shown}: {where} has the column(s) {clashing}, where a "
+                f"{data.task_type} model writes its predictions {reserved}: {fix}"
+            )
 
 
 def _check_model_class(spec: Recipe, shown: str) -> None:

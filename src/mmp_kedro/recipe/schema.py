@@ -21,6 +21,15 @@ from pydantic import (
 )
 
 TaskType = Literal["classification", "regression", "causal", "clustering"]
+
+#: The columns each task's predictions are written to, in order: in batch output
+#: beside the spine (and the features), and as the fields of a serving response.
+PREDICTION_COLUMNS: dict[str, list[str]] = {
+    "classification": ["prediction", "probability"],
+    "regression": ["prediction"],
+    "causal": ["uplift_score"],
+    "clustering": ["cluster"],
+}
 Direction = Literal["maximize", "minimize"]
 
 #: Metrics each task computes on the held-out test split, with the direction in
@@ -164,13 +173,18 @@ class AugmenterSpec(_Strict):
             raise ValueError("type 'feature_store' needs a non-empty 'features' list")
         if self.type == "pass_through" and self.features:
             raise ValueError("type 'pass_through' takes no 'features'")
-        names = [f for ref in self.features for f in ref.features]
+        names = self.feature_names
         duplicated = sorted({n for n in names if names.count(n) > 1})
         if duplicated:
             raise ValueError(
                 f"feature names must be unique across namespaces: {duplicated}"
             )
         return self
+
+    @property
+    def feature_names(self) -> list[str]:
+        """The features' names, which are their columns in the joined spine."""
+        return [f for ref in self.features for f in ref.features]
 
     @property
     def feature_refs(self) -> list[str]:
