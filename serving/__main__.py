@@ -23,9 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--run-id", default=os.environ.get("MMP_RUN_ID"))
     parser.add_argument("--host", default=os.environ.get("MMP_HOST", "127.0.0.1"))
-    parser.add_argument(
-        "--port", type=int, default=int(os.environ.get("MMP_PORT", "8000"))
-    )
+    parser.add_argument("--port", type=int, default=_env_int(parser, "MMP_PORT", 8000))
     parser.add_argument(
         "--project-path",
         type=Path,
@@ -34,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--workers",
         type=int,
-        default=int(os.environ.get("MMP_WORKERS", "1")),
+        default=_env_int(parser, "MMP_WORKERS", 1),
         help="server processes, each holding the model (more throughput on more "
         "cores, as much more memory)",
     )
@@ -86,6 +84,18 @@ def main(argv: list[str] | None = None) -> None:
         workers=args.workers,
         **server_options,
     )
+
+
+def _env_int(parser: argparse.ArgumentParser, name: str, default: int) -> int:
+    """``int(os.environ[name])``, ``default`` when unset; a usage error naming the
+    variable when it is not a whole number."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        parser.error(f"{name} must be a whole number, got {value!r}")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ import redis
 import yaml
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
+from kedro.config import MissingConfigException
 from mlflow.exceptions import MlflowException
+from omegaconf.errors import InterpolationResolutionError
 from pydantic import BaseModel, create_model
 
 from mmp_kedro.configuration import config_loader
@@ -35,7 +37,9 @@ from mmp_kedro.pipelines.augment.nodes import feature_columns, feature_refs
 from mmp_kedro.pipelines.train.pipeline import MODEL_ARTIFACT_PATH
 from mmp_kedro.preflight import (
     ServiceUnavailableError,
+    check_credentials_resolve,
     check_mlflow_server,
+    redacted_text,
     redacted_url,
 )
 from serving.schema import build_request_model, field_types, request_fields
@@ -86,7 +90,7 @@ class LoadedArtifact:
 
 def check_serving_allowed(settings: ServingSettings) -> dict[str, Any]:
     """The env's parameters, or ServingRefusedError when its api_serving is off."""
-    parameters = config_loader(settings.project_path, settings.env)["parameters"]
+    parameters = _read_conf(settings, "parameters")
     serving = parameters.get("api_serving") or {}
     if not serving.get("enabled", False):
         reason = str(serving.get("reason") or "api_serving.enabled is false").strip()
@@ -94,6 +98,29 @@ def check_serving_allowed(settings: ServingSettings) -> dict[str, Any]:
             f"API serving is disabled in the '{settings.env}' env: {reason}"
         )
     return parameters
+
+
+def _read_conf(settings: ServingSettings, key: str) -> dict[str, Any]:
+    """One config group of the env, or ServingRefusedError naming what to fix."""
+    loader = config_loader(settings.project_path, settings.env)
+    try:
+        return dict(loader[key])
+    except MissingConfigException:
+        envs = sorted(
+            p.name
+            for p in (settings.project_path / "conf").iterdir()
+            if p.is_dir() and p.name != "base"
+        )
+        raise ServingRefusedError(
+            f"env '{settings.env}' has no conf/{settings.env}/ in "
+            f"{settings.project_path}: pass --env (MMP_ENV) as one of {envs}"
+        ) from None
+    except InterpolationResolutionError as err:
+        raise ServingRefusedError(
+            f"{key} of env '{settings.env}': {str(err).splitlines()[0]}. Set it (see "
+            ".env.example); for DEV, `infra/dev-stack up` writes .env, load it with "
+            "`set -a; . ./.env; set +a`"
+        ) from None
 
 
 def load_artifact(run_id: str) -> LoadedArtifact:
@@ -176,8 +203,12 @@ def check_run_servable(settings: ServingSettings) -> dict[str, Any]:
     refusal or a wrong run id fails once, not in every worker.
     """
     parameters = check_serving_allowed(settings)
-    loader = config_loader(settings.project_path, settings.env)
-    tracking_uri = (loader["mlflow"].get("server") or {}).get("mlflow_tracking_uri")
+    try:
+        check_credentials_resolve(config_loader(settings.project_path, settings.env))
+    except ServiceUnavailableError as err:
+        raise ServingRefusedError(str(err)) from None
+    mlflow_conf = _read_conf(settings, "mlflow")
+    tracking_uri = (mlflow_conf.get("server") or {}).get("mlflow_tracking_uri")
     if tracking_uri:
         mlflow.set_tracking_uri(tracking_uri)
     try:
@@ -200,7 +231,10 @@ def check_run_servable(settings: ServingSettings) -> dict[str, Any]:
                 f"{where} accepts ({str(err.message).splitlines()[0]}): pass the "
                 "32-character run id shown in the MLflow UI"
             ) from None
-        raise
+        raise ServingRefusedError(
+            f"the MLflow tracking server {where} could not give run "
+            f"'{settings.run_id}': {redacted_text(str(err.message).splitlines()[0])}"
+        ) from None
     return parameters
 
 
@@ -222,7 +256,13 @@ def create_app(settings: ServingSettings) -> FastAPI:
     """The app for one run; refuses LOCAL before loading anything."""
     parameters = check_run_servable(settings)
     bind_feature_store(feature_store_factory(settings.project_path, settings.env))
-    artifact = load_artifact(settings.run_id)
+    try:
+        artifact = load_artifact(settings.run_id)
+    except (MlflowException, OSError) as err:
+        raise ServingRefusedError(
+            f"run '{settings.run_id}' has no servable model: is it a run of `kedro run "
+            f"--pipeline train` that finished? ({redacted_text(str(err).splitlines()[0])})"
+        ) from None
     request_model = build_request_model(artifact.request_fields)
     response_model = _response_model(artifact)
     _quiet_per_call_logging()

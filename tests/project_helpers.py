@@ -58,7 +58,6 @@ TEST_TRAINING = {
         "engine": "optuna",
         "timeout_seconds": 600,
         "n_jobs": 1,
-        "storage": None,
         "study_name": None,
         "pruning": {
             "enabled": True,
@@ -116,6 +115,22 @@ def run_kedro(
     )
 
 
+def run_serving(
+    *args: str, env: dict[str, str] | None = None, timeout: int = 120
+) -> subprocess.CompletedProcess:
+    """``python -m serving ...`` from the project root, for start-up refusals (a
+    refusal exits long before ``timeout``: MLflow's own retries would take minutes)."""
+    return subprocess.run(
+        [sys.executable, "-m", "serving", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def mlflow_client(project: Path):
     """An MLflow client on the project copy's LOCAL tracking store."""
     import mlflow
@@ -134,6 +149,18 @@ def runs_of_recipe(project: Path, recipe: str) -> list:
         filter_string=f"tags.recipe = '{recipe}'",
         order_by=["attributes.start_time DESC"],
     )
+
+
+def all_run_ids(project: Path) -> set[str]:
+    """Every run id in the project's LOCAL MLflow store, whatever its tags: a run
+    opened and failed before any tag was set counts too."""
+    if not (project / "mlruns.db").exists():
+        return set()
+    client = mlflow_client(project)
+    experiments = [e.experiment_id for e in client.search_experiments()]
+    if not experiments:
+        return set()
+    return {r.info.run_id for r in client.search_runs(experiments, max_results=50_000)}
 
 
 def is_missing(value: Any) -> bool:

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from project_helpers import PROJECT_ROOT, mlflow_client, run_kedro, runs_of_recipe
+from project_helpers import (
+    PROJECT_ROOT,
+    all_run_ids,
+    mlflow_client,
+    run_kedro,
+    runs_of_recipe,
+)
 
 from mmp_kedro.monitoring import (
     AlertThresholds,
@@ -158,7 +164,7 @@ def test_bad_monitoring_config_fails_before_a_run_opens(
     local_project: Path, trained_runs: dict[str, str]
 ) -> None:
     recipe = "session_segments"
-    before = {r.info.run_id for r in runs_of_recipe(local_project, recipe)}
+    before = all_run_ids(local_project)
     result = run_kedro(
         local_project,
         "--pipeline",
@@ -170,4 +176,4 @@ def test_bad_monitoring_config_fails_before_a_run_opens(
     assert (
         "performance_monitoring.alert_thresholds.improvement_threshold" in result.stderr
     )
-    assert {r.info.run_id for r in runs_of_recipe(local_project, recipe)} == before
+    assert all_run_ids(local_project) == before  # not even a FAILED run was opened

@@ -57,6 +57,12 @@ def check_credentials_resolve(config_loader: Any) -> None:
         ) from None
 
 
+def redacted_text(text: str) -> str:
+    """``text`` with the login of every ``scheme://user:password@`` in it as ``***``
+    (for messages that quote a library's error, which may quote a URL)."""
+    return re.sub(r"(\b[a-z][a-z0-9+.-]*://)[^/\s@]*@", r"\1***@", text)
+
+
 def redacted_url(url: str) -> str:
     """``url`` with its password, if any, shown as ``***`` (fit for a message)."""
     try:

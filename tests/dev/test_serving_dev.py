@@ -23,7 +23,7 @@ import mlflow
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from project_helpers import PROJECT_ROOT, free_port, same_value
+from project_helpers import PROJECT_ROOT, free_port, run_serving, same_value
 
 from mmp_kedro.feature_store import bind_feature_store, unbind_feature_store
 from mmp_kedro.feature_store.project import feature_store_factory
@@ -229,16 +229,19 @@ def test_serving_equals_batch_for_the_same_entity_and_features(
 
 
 def test_redis_down_gives_503_and_recovers(dev_trained_runs, known_entities, tmp_path):
-    """A server on a Redis of its own: stop that Redis, then bring it back."""
+    """A server on a Redis of its own: stop that Redis, then bring it back.
+
+    That Redis has a password, which neither the 503 nor the server's log may show.
+    """
     redis_server = shutil.which("redis-server")
     assert redis_server, "redis-server is installed by infra/dev-stack"
-    port = free_port()
+    port, password = free_port(), "redis-secret-0xBEEF"
     command = [redis_server, "--bind", "127.0.0.1", "--port", str(port), "--save", ""]
+    command += ["--requirepass", password]
     redis_process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    env = {**os.environ, "REDIS_PORT": str(port), "REDIS_PASSWORD": ""}
-    server, url = start_server(
-        dev_trained_runs["uplift_model_exp3"], env, tmp_path / "server.log"
-    )
+    env = {**os.environ, "REDIS_PORT": str(port), "REDIS_PASSWORD": password}
+    log = tmp_path / "server.log"
+    server, url = start_server(dev_trained_runs["uplift_model_exp3"], env, log)
     try:
         assert httpx.post(f"{url}/predict", json=known_entities[0]).status_code == 200
         redis_process.terminate()
@@ -246,7 +249,8 @@ def test_redis_down_gives_503_and_recovers(dev_trained_runs, known_entities, tmp
         down = httpx.post(f"{url}/predict", json=known_entities[0])
         assert down.status_code == 503 and "Redis" in down.json()["detail"]
         assert httpx.get(f"{url}/ready").status_code == 503
-        assert os.environ["POSTGRES_PASSWORD"] not in down.text
+        for secret in (password, os.environ["POSTGRES_PASSWORD"]):
+            assert secret not in down.text
         redis_process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         status = None
@@ -259,17 +263,14 @@ def test_redis_down_gives_503_and_recovers(dev_trained_runs, known_entities, tmp
         stop(server)
         redis_process.terminate()
         redis_process.wait(timeout=10)
+    logged = log.read_text()
+    assert "feature store unavailable" in logged  # the outage was logged...
+    for secret in (password, os.environ["POSTGRES_PASSWORD"]):
+        assert secret not in logged  # ...without a credential
 
 
 def test_local_env_refuses_to_serve():
-    result = subprocess.run(
-        [sys.executable, "-m", "serving", "--env", "local", "--run-id", "any"],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_serving("--env", "local", "--run-id", "any")
     assert result.returncode == 2
     assert "disabled in the 'local' env" in result.stderr
     assert "--env dev" in result.stderr
@@ -286,14 +287,7 @@ def test_unknown_or_malformed_run_id_is_refused_in_one_line(
     dev_trained_runs, run_id, expected
 ):
     """A run id the tracking server does not know or accept: exit 2, no traceback."""
-    result = subprocess.run(
-        [sys.executable, "-m", "serving", "--env", "dev", "--run-id", run_id],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_serving("--env", "dev", "--run-id", run_id)
     assert result.returncode == 2, result.stderr[-2000:]
     assert expected in result.stderr
     assert os.environ["MLFLOW_TRACKING_URI"] in result.stderr
@@ -303,15 +297,7 @@ def test_unknown_or_malformed_run_id_is_refused_in_one_line(
 def test_unreachable_tracking_server_is_refused_in_seconds():
     """No MLflow server: exit 2 naming it, without MLflow's minutes of retries."""
     env = {**os.environ, "MLFLOW_TRACKING_URI": f"http://127.0.0.1:{free_port()}"}
-    result = subprocess.run(
-        [sys.executable, "-m", "serving", "--env", "dev", "--run-id", "0" * 32],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,  # MLflow's client alone would retry for about 4 minutes
-        check=False,
-    )
+    result = run_serving("--env", "dev", "--run-id", "0" * 32, env=env)
     assert result.returncode == 2, result.stderr[-2000:]
     assert f"MLflow tracking server at {env['MLFLOW_TRACKING_URI']}" in result.stderr
     assert "is not answering" in result.stderr

@@ -28,7 +28,6 @@ TRAINING = {"cv_folds": 3, "random_state": 0}
 TUNING = {
     "timeout_seconds": None,
     "n_jobs": 1,
-    "storage": None,
     "study_name": None,
     "pruning": {
         "enabled": True,

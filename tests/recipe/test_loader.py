@@ -183,7 +183,25 @@ MALFORMED: dict[str, Case] = {
             "'n_estimators'",
         ),
     ),
+    "class_path starting with a dot": Case(
+        "classifier",
+        set_("model.class_path", ".xgboost.XGBClassifier"),
+        ("model.class_path", "should match pattern"),
+    ),
     # -- model.hyperparameters search ranges -------------------------------------------
+    "search range with a step of zero": Case(
+        "regression",
+        set_(f"{HP}.n_estimators", {"type": "int", "low": 50, "high": 300, "step": 0}),
+        ("hyperparameters.n_estimators", "step must be > 0, got step=0"),
+    ),
+    "int search range with a fractional step": Case(
+        "classifier",
+        set_(f"{HP}.max_depth", {"type": "int", "low": 2, "high": 6, "step": 1.5}),
+        (
+            "hyperparameters.max_depth",
+            "an int range needs a whole-number step, got 1.5",
+        ),
+    ),
     "search range low above high": Case(
         "classifier",
         set_(f"{HP}.n_estimators", {"type": "int", "low": 300, "high": 50}),
@@ -297,6 +315,30 @@ MALFORMED: dict[str, Case] = {
             "augmenter.features has the column(s) ['uplift_score']",
             "causal model writes its predictions ['uplift_score']",
         ),
+    ),
+    "feature named like a spine column": Case(
+        "classifier",
+        append("augmenter.features.0.features", "converted"),
+        (
+            "augmenter.features ['converted'] are also columns of "
+            "recipes/sql/loaders/conversion_spine.sql",
+            "which the features would replace",
+        ),
+    ),
+    # -- preprocessor ------------------------------------------------------------------
+    "exclude_cols naming no column": Case(
+        "uplift",
+        set_("preprocessor.params.exclude_cols", ["user_id", "sesion_id"]),
+        (
+            "preprocessor.params.exclude_cols[1] 'sesion_id' is neither a column of "
+            "recipes/sql/loaders/user_session_spine.sql nor a feature",
+            "did you mean ['session_id'",
+        ),
+    ),
+    "criterion_col naming no column": Case(
+        "classifier",
+        set_("preprocessor.params.criterion_col", "clicks"),
+        ("preprocessor.params.criterion_col 'clicks' is neither a column",),
     ),
     "loader section missing": Case(
         "classifier",
@@ -513,6 +555,12 @@ def test_unknown_recipe_name_lists_the_available_recipes(project):
     assert "recipes/classifer.yaml" in message
     assert "Available recipes: ['classifier', 'regression', 'uplift']" in message
     assert "Did you mean ['classifier']" in message
+
+
+def test_missing_recipe_outside_the_project_is_named_as_given(project, tmp_path):
+    outside = tmp_path.parent / "elsewhere" / "recipe.yaml"
+    message = load_error(project, str(outside))
+    assert f"recipe '{outside}' not found (looked for {outside})" in message
 
 
 def test_no_recipe_given_says_how_to_pass_one(project):

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kedro.config import OmegaConfigLoader
+from kedro.config import MissingConfigException, OmegaConfigLoader
 
 from mmp_kedro.configuration import config_loader
 
@@ -22,7 +22,7 @@ def load_settings(
     settings = dict(loader["feature_store"])
     try:
         credentials = dict(loader["credentials"].get("feature_store") or {})
-    except Exception:  # noqa: BLE001 - an env without credentials.yml is fine
+    except MissingConfigException:  # an env without credentials.yml (LOCAL) is fine
         credentials = {}
     return settings, credentials
 

@@ -41,11 +41,7 @@ class ResolvedRecipe:
 def load_recipe(name: str, project_path: Path) -> ResolvedRecipe:
     """Find, parse and validate a recipe by name (or by path relative to the project)."""
     path = _find_recipe_file(name, project_path)
-    shown = (
-        path.relative_to(project_path).as_posix()
-        if path.is_relative_to(project_path)
-        else str(path)
-    )
+    shown = _shown(path, project_path)
     yaml_text = path.read_text(encoding="utf-8")
     try:
         raw = yaml.safe_load(yaml_text)
@@ -107,8 +103,17 @@ def _find_recipe_file(name: str, project_path: Path) -> Path:
     hint = f" Did you mean {close}?" if close else ""
     raise RecipeError(
         f"recipe '{name}' not found (looked for "
-        f"{', '.join(c.relative_to(project_path).as_posix() for c in candidates)}). "
+        f"{', '.join(_shown(c, project_path) for c in candidates)}). "
         f"Available recipes: {known}.{hint}"
+    )
+
+
+def _shown(path: Path, project_path: Path) -> str:
+    """``path`` relative to the project when it is inside it, else as given."""
+    return (
+        path.relative_to(project_path).as_posix()
+        if path.is_relative_to(project_path)
+        else str(path)
     )
 
 
@@ -159,6 +164,16 @@ def _check_columns(spec: Recipe, spine_columns: list[str], shown: str) -> None:
             f"{shown}: {spec.loader.source_uri} must return an 'event_timestamp' "
             f"column (the point in time features are joined as of); got {spine_columns}"
         )
+    features = spec.augmenter.feature_names
+    # The augmenter would replace a spine column of a feature's name: an entity key,
+    # a label or a timestamp silently swapped for a feature value.
+    shadowed = [name for name in features if name in spine_columns]
+    if shadowed:
+        raise RecipeError(
+            f"{shown}: augmenter.features {shadowed} are also columns of "
+            f"{spec.loader.source_uri}, which the features would replace: drop them "
+            "from the features or alias the spine's columns in the SQL"
+        )
     # Predictions are written beside the spine and the features: a column of the
     # same name would be ambiguous in batch output, and caught only after training.
     reserved = PREDICTION_COLUMNS[data.task_type]
@@ -166,7 +181,7 @@ def _check_columns(spec: Recipe, spine_columns: list[str], shown: str) -> None:
         (spec.loader.source_uri, spine_columns, "alias them in the SQL"),
         (
             "augmenter.features",
-            spec.augmenter.feature_names,
+            features,
             "drop them or serve them under another name in the feature store",
         ),
     )
@@ -176,6 +191,27 @@ def _check_columns(spec: Recipe, spine_columns: list[str], shown: str) -> None:
             raise RecipeError(
                 f"{shown}: {where} has the column(s) {clashing}, where a "
                 f"{data.task_type} model writes its predictions {reserved}: {fix}"
+            )
+    _check_preprocessor_columns(spec, [*spine_columns, *features], shown)
+
+
+def _check_preprocessor_columns(spec: Recipe, columns: list[str], shown: str) -> None:
+    """``exclude_cols`` and ``criterion_col`` name columns the model would see: a
+    misspelt one would leave an id column in the features, one-hot encoded."""
+    params = spec.preprocessor.params
+    named = [
+        (f"preprocessor.params.exclude_cols[{i}]", column)
+        for i, column in enumerate(params.exclude_cols)
+    ]
+    if params.criterion_col is not None:
+        named.append(("preprocessor.params.criterion_col", params.criterion_col))
+    for field, column in named:
+        if column not in columns:
+            close = difflib.get_close_matches(column, columns, n=3)
+            hint = f"; did you mean {close}?" if close else ""
+            raise RecipeError(
+                f"{shown}: {field} '{column}' is neither a column of "
+                f"{spec.loader.source_uri} nor a feature (columns: {columns}){hint}"
             )
 
 

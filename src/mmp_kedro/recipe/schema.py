@@ -97,6 +97,13 @@ class SearchRange(_Strict):
             raise ValueError("an int range needs whole-number low and high")
         if self.choices is not None:
             raise ValueError(f"an {self.type} range takes low/high, not 'choices'")
+        if self.step is not None:
+            if not (math.isfinite(self.step) and self.step > 0):
+                raise ValueError(f"step must be > 0, got step={self.step:g}")
+            if self.type == "int" and self.step != int(self.step):
+                raise ValueError(
+                    f"an int range needs a whole-number step, got {self.step:g}"
+                )
         return self
 
 
@@ -117,7 +124,7 @@ Hyperparameter = Annotated[Any, BeforeValidator(_as_search_range)]
 class ModelSpec(_Strict):
     """``model``: the class to import and its hyperparameters (fixed or ranges)."""
 
-    class_path: Annotated[str, Field(min_length=3, pattern=r"^[\w.]+\.\w+$")]
+    class_path: Annotated[str, Field(min_length=3, pattern=r"^\w+(\.\w+)+$")]
     hyperparameters: dict[str, Hyperparameter] = Field(default_factory=dict)
 
     @property

@@ -59,7 +59,10 @@ def test_context_params_cannot_inject_sql(local_project, trained_runs):
         f"run_id={trained_runs['uplift_model_exp3']},end_date={malicious}",
     )
     assert result.returncode != 0
-    assert "2025-04-01' OR '1'='1" in result.stderr  # reported as a bad value...
+    # The value reached the database as one bound value, which its cast refused...
+    assert "the database refused it with the bound values" in result.stderr
+    assert "'end_date': \"2025-04-01' OR '1'='1\"" in result.stderr
+    assert "invalid timestamp field format" in result.stderr
     assert not output.exists()  # ...and no predictions were written
 
 

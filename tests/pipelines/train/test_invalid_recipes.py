@@ -4,7 +4,7 @@ Each case writes one broken recipe into the shared LOCAL project copy and runs t
 ``train`` pipeline in-process through a real ``KedroSession`` (all hooks, including
 kedro-mlflow's). The error must name the recipe file and the field; the namespace
 and feature cases can only be caught by ``RecipeHook`` asking the Feast registry.
-Finally, no MLflow run may have been recorded for any of these recipes.
+No MLflow run may be recorded for any of them, not even a FAILED one.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import yaml
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 from mlflow.tracking import _model_registry, _tracking_service, fluent
+from project_helpers import all_run_ids
 
 from mmp_kedro.feature_store import unbind_feature_store
 from mmp_kedro.recipe import RecipeError
@@ -28,7 +29,6 @@ from mmp_kedro.recipe import RecipeError
 pytestmark = pytest.mark.e2e
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
-EXPERIMENT = "mmp-kedro"
 DROP = object()  # as a value: remove the key
 
 
@@ -180,7 +180,6 @@ CASES: dict[str, Case] = {
 #: Recipe names written for the cases, plus one that is never written.
 RECIPE_NAMES = {case_id: "invalid_" + "_".join(case_id.split()) for case_id in CASES}
 MISSING_RECIPE = "invalid_recipe_that_does_not_exist"
-ALL_NAMES = {*RECIPE_NAMES.values(), MISSING_RECIPE}
 
 
 def broken(case: Case) -> dict[str, Any]:
@@ -216,23 +215,6 @@ def train_error(project: Path, recipe: str) -> tuple[str, list[BaseException]]:
     return "\n".join(str(e) for e in chain), chain
 
 
-def mlflow_runs(project: Path) -> list:
-    """Every run of the experiment (none if MLflow never opened its database)."""
-    if not (project / "mlruns.db").exists():
-        return []
-    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{project}/mlruns.db")
-    experiment = client.get_experiment_by_name(EXPERIMENT)
-    if experiment is None:
-        return []
-    return client.search_runs([experiment.experiment_id], max_results=10_000)
-
-
-@pytest.fixture(scope="module")
-def runs_before(local_project: Path) -> set[str]:
-    """Run ids recorded before this module (other tests may train in the copy)."""
-    return {run.info.run_id for run in mlflow_runs(local_project)}
-
-
 @pytest.fixture
 def in_project(local_project: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """cwd in the project; process-wide MLflow and feature-store state reset after."""
@@ -253,9 +235,10 @@ def in_project(local_project: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
 
 
 @pytest.mark.parametrize("case_id", list(CASES), ids=list(CASES))
-def test_train_refuses_malformed_recipe(in_project, runs_before, write_recipe, case_id):
+def test_train_refuses_malformed_recipe(in_project, write_recipe, case_id):
     case = CASES[case_id]
     name = write_recipe(RECIPE_NAMES[case_id], broken(case))
+    before = all_run_ids(in_project)
     try:
         message, chain = train_error(in_project, name)
     finally:
@@ -265,21 +248,15 @@ def test_train_refuses_malformed_recipe(in_project, runs_before, write_recipe, c
     for fragment in case.expected:
         assert fragment in message, f"{fragment!r} not in:\n{message}"
     assert mlflow.active_run() is None
+    # Refused before kedro-mlflow opened a run: not even a FAILED one, tagged or not.
+    assert all_run_ids(in_project) == before
 
 
-def test_train_refuses_a_recipe_that_does_not_exist(in_project, runs_before):
+def test_train_refuses_a_recipe_that_does_not_exist(in_project):
+    before = all_run_ids(in_project)
     message, chain = train_error(in_project, MISSING_RECIPE)
     assert any(isinstance(e, RecipeError) for e in chain), message
     assert f"recipes/{MISSING_RECIPE}.yaml" in message
     assert "Available recipes: [" in message and "'conversion_classifier'" in message
     assert mlflow.active_run() is None
-
-
-def test_no_mlflow_run_was_recorded_for_malformed_recipes(local_project, runs_before):
-    """The recipe is refused before kedro-mlflow opens a run: not even a FAILED one."""
-    runs = mlflow_runs(local_project)
-    tagged = [r.info.run_id for r in runs if r.data.tags.get("recipe") in ALL_NAMES]
-    assert tagged == []
-    new = [r for r in runs if r.info.run_id not in runs_before]
-    assert [r.info.run_id for r in new if r.info.status == "FINISHED"] == []
-    assert [(r.info.run_id, r.info.status) for r in new] == []
+    assert all_run_ids(in_project) == before

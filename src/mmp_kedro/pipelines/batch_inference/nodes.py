@@ -13,6 +13,7 @@ from mmp_kedro.datasets import SQLQueryRunner
 from mmp_kedro.modeling.estimator import PREDICTION_COLUMNS
 from mmp_kedro.pipelines.spine.nodes import run_loader_sql
 from mmp_kedro.pipelines.train.pipeline import MODEL_ARTIFACT_PATH
+from mmp_kedro.preflight import redacted_text, redacted_url
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,8 @@ def fetch_loader_sql(run_id: str) -> str:
     except MlflowException as err:
         raise ValueError(
             f"run '{run_id}' has no {LOADER_SQL_ARTIFACT} in the MLflow tracking server "
-            f"at {mlflow.get_tracking_uri()!r}: is it a run of `kedro run --pipeline "
-            f"train` in this env? ({err.message})"
+            f"at {redacted_url(mlflow.get_tracking_uri())!r}: is it a run of `kedro run "
+            f"--pipeline train` in this env? ({redacted_text(err.message)})"
         ) from None
     with open(path, encoding="utf-8") as handle:
         return handle.read()

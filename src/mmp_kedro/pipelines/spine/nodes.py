@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from mmp_kedro.datasets import SQLQueryRunner
+from mmp_kedro.datasets import SQLQueryError, SQLQueryRunner
 from mmp_kedro.recipe import ResolvedRecipe
 from mmp_kedro.sql import bind_parameter_names
 
@@ -20,6 +20,11 @@ def run_loader_sql(
 
     Values are passed to the driver as parameters, so a value can never change the
     statement (no SQL injection through ``--params``).
+
+    Raises:
+        ValueError: a placeholder has no value, the database refuses a value (naming
+            it and the driver's reason), or the result is unusable (no rows, a
+            column name twice).
     """
     names = bind_parameter_names(sql)
     missing = [n for n in names if parameters.get(n) is None]
@@ -29,7 +34,13 @@ def run_loader_sql(
             f"`kedro run ... --params {','.join(f'{n}=<value>' for n in missing)}` or set "
             "them in conf/<env>/parameters.yml"
         )
-    spine = spine_loader.query(sql, {n: parameters[n] for n in names})
+    try:
+        spine = spine_loader.query(sql, {n: parameters[n] for n in names})
+    except SQLQueryError as err:
+        raise ValueError(
+            f"{source}: {err}. Check the values passed with `--params` (dates as "
+            "YYYY-MM-DD) or set in conf/<env>/parameters.yml"
+        ) from None
     # Each column is looked up by name downstream (entity keys, features, predictions
     # are joined as named columns): two of one name would be ambiguous.
     repeated = sorted(set(spine.columns[spine.columns.duplicated()]))

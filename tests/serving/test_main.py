@@ -1,0 +1,58 @@
+"""``python -m serving``: a start-up mistake is one ``error:`` line and exit 2.
+
+Each case fails before any server is contacted, so no DEV stack is needed; the
+command runs as a user types it, in a subprocess.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from project_helpers import run_serving
+
+RUN_ID = "0" * 32
+WITHOUT = object()  # marks a variable removed from the environment
+
+CASES = {
+    "unknown env": (
+        ["--env", "dve"],
+        {},
+        ["error: env 'dve' has no conf/dve/", "['dev', 'local', 'prod']"],
+    ),
+    "DEV without its database password": (
+        ["--env", "dev"],
+        {"POSTGRES_PASSWORD": WITHOUT},
+        [
+            "error: credentials.yml of env 'dev'",
+            "Environment variable 'POSTGRES_PASSWORD' not found",
+            "infra/dev-stack up",
+        ],
+    ),
+    "PROD without its variables": (
+        ["--env", "prod"],
+        {name: WITHOUT for name in ("GCP_PROJECT", "MLFLOW_TRACKING_URI")},
+        ["error: credentials.yml of env 'prod'", "Environment variable '"],
+    ),
+    "workers not a number": (
+        ["--env", "dev"],
+        {"MMP_WORKERS": "two"},
+        ["error: MMP_WORKERS must be a whole number, got 'two'"],
+    ),
+    "port not a number": (
+        ["--env", "dev"],
+        {"MMP_PORT": "80a"},
+        ["error: MMP_PORT must be a whole number, got '80a'"],
+    ),
+}
+
+
+@pytest.mark.parametrize(("args", "changes", "expected"), CASES.values(), ids=CASES)
+def test_start_up_mistake_is_one_error_line(args, changes, expected):
+    env = {k: v for k, v in os.environ.items() if changes.get(k) is not WITHOUT}
+    env.update({k: v for k, v in changes.items() if v is not WITHOUT})
+    result = run_serving(*args, "--run-id", RUN_ID, env=env)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
+    for fragment in expected:
+        assert fragment in result.stderr, result.stderr[-2000:]
