@@ -91,6 +91,8 @@ class RecipeHook:
             return
         project_path = Path(run_params["project_path"])
         recipe = load_recipe(catalog.load("params:recipe"), project_path)
+        if "params:tuning" in pipeline.inputs():
+            check_tuning_engine(catalog.load("params:tuning"))
         check_catalog_services(catalog)
         if recipe.spec.augmenter.type == "feature_store" and not feature_store_disabled(
             catalog.load("params:feature_store")
@@ -103,6 +105,20 @@ class RecipeHook:
             recipe.spec.model.class_path,
             recipe.spec.data_interface.task_type,
             "on" if recipe.spec.hyperparameter_tuning.enabled else "off",
+        )
+
+
+#: Search engines the tune pipeline implements.
+TUNING_ENGINES = ("optuna",)
+
+
+def check_tuning_engine(tuning: dict[str, Any]) -> None:
+    """The env's ``tuning.engine`` is one the tune pipeline runs."""
+    engine = tuning.get("engine", TUNING_ENGINES[0])
+    if engine not in TUNING_ENGINES:
+        raise ValueError(
+            f"tuning.engine '{engine}' in conf/<env>/parameters_training.yml is not "
+            f"supported: use one of {list(TUNING_ENGINES)}"
         )
 
 

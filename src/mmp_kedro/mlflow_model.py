@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError, requires, version
 from pathlib import Path
 
 import pandas as pd
 from mlflow.models import ModelSignature, infer_signature
 from mlflow.types import ColSpec, Schema
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 import mmp_kedro
 from mmp_kedro.inference_runner import InferenceRunner
 
-#: Distributions the artifact needs at predict time (pinned to what trained it).
+#: Distributions the artifact imports at load and predict time (pinned to what trained
+#: it; ``tests/pipelines/train/test_train_e2e.py`` loads a model in a fresh process and
+#: holds every distribution it imports to these and their dependencies).
 RUNTIME_DISTRIBUTIONS = (
     "kedro",
     "kedro-datasets",
@@ -24,7 +28,8 @@ RUNTIME_DISTRIBUTIONS = (
     "xgboost",
     "lightgbm",
     "causalml",
-    "feast",
+    "feast",  # with the project's extras: the offline and online stores of every env
+    "optuna",  # the package nodes' module imports the training module
     "sqlglot",
     "pyyaml",
     "pluggy",  # pinned below 1.7 for predict speed (see pyproject.toml)
@@ -41,14 +46,39 @@ INFERENCE_PARAMS = {
 
 
 def pip_requirements() -> list[str]:
-    """Pinned requirements; listing them skips MLflow's slow inference subprocess."""
+    """Pinned requirements; listing them skips MLflow's slow inference subprocess.
+
+    Each is pinned to the installed version, with the extras this project asks for
+    (``feast[redis,postgres,...]``: the stores are optional dependencies of Feast).
+    """
+    extras = _project_extras()
     pinned = []
     for name in RUNTIME_DISTRIBUTIONS:
         try:
-            pinned.append(f"{name}=={version(name)}")
+            installed = version(name)
         except PackageNotFoundError:
             continue
+        wanted = extras.get(canonicalize_name(name))
+        pinned.append(
+            f"{name}[{','.join(wanted)}]=={installed}"
+            if wanted
+            else f"{name}=={installed}"
+        )
     return pinned
+
+
+def _project_extras() -> dict[str, list[str]]:
+    """The extras each dependency is required with in this project's metadata."""
+    try:
+        lines = requires(mmp_kedro.__name__.replace("_", "-")) or []
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        return {}
+    extras = {}
+    for line in lines:
+        requirement = Requirement(line)
+        if requirement.extras and not requirement.marker:
+            extras[canonicalize_name(requirement.name)] = sorted(requirement.extras)
+    return extras
 
 
 def code_paths() -> list[str]:

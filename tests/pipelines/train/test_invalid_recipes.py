@@ -203,12 +203,17 @@ def error_chain(exc: BaseException) -> list[BaseException]:
     return chain
 
 
-def train_error(project: Path, recipe: str) -> tuple[str, list[BaseException]]:
-    """Run ``train`` with ``recipe`` in-process; return the error text and chain."""
+def train_error(
+    project: Path, recipe: str, **params: Any
+) -> tuple[str, list[BaseException]]:
+    """Run ``train`` with ``recipe`` (and ``params``, as ``--params`` would pass them)
+    in-process; return the error text and chain."""
     bootstrap_project(project)
     with pytest.raises(Exception) as raised:  # the cause is checked by the caller
         with KedroSession.create(
-            project_path=project, env="local", runtime_params={"recipe": recipe}
+            project_path=project,
+            env="local",
+            runtime_params={"recipe": recipe, **params},
         ) as session:
             session.run(pipeline_names=["train"])
     chain = error_chain(raised.value)
@@ -259,4 +264,15 @@ def test_train_refuses_a_recipe_that_does_not_exist(in_project):
     assert f"recipes/{MISSING_RECIPE}.yaml" in message
     assert "Available recipes: [" in message and "'conversion_classifier'" in message
     assert mlflow.active_run() is None
+    assert all_run_ids(in_project) == before
+
+
+def test_train_refuses_an_unknown_tuning_engine(in_project):
+    """An env setting the tune pipeline does not implement fails before any run."""
+    before = all_run_ids(in_project)
+    message, _ = train_error(
+        in_project, "conversion_classifier", tuning={"engine": "hyperopt"}
+    )
+    assert "tuning.engine 'hyperopt'" in message
+    assert "['optuna']" in message
     assert all_run_ids(in_project) == before

@@ -11,10 +11,13 @@ import os
 import re
 import subprocess
 import sys
+from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
 import mlflow
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from project_helpers import EXAMPLE_RECIPES, RUN_ARTIFACTS, mlflow_client
 
 pytestmark = pytest.mark.e2e
@@ -117,6 +120,7 @@ def test_uplift_beats_shuffled_baseline_on_held_out_rows(local_project, trained_
 
 FRESH_PROCESS = """
 import json, sys
+from importlib.metadata import packages_distributions
 import mlflow, pandas as pd
 mlflow.set_tracking_uri(sys.argv[1])
 model = mlflow.pyfunc.load_model(f"runs:/{sys.argv[2]}/model")
@@ -127,6 +131,7 @@ rows = pd.DataFrame({
     "event_timestamp": pd.to_datetime(["2025-06-30 12:00", "2025-05-01 08:30", "2025-02-03 23:59"]),
 })
 out = model.predict(rows)
+owners = packages_distributions()
 kedro_runner = model.predict(rows, params={"runner": "SequentialRunner"})
 print(json.dumps({
     "rows": len(out),
@@ -135,8 +140,46 @@ print(json.dumps({
         p["name"]: p["default"] for p in model.metadata.get_params_schema().to_dict()
     }["runner"],
     "same_as_sequential_runner": bool(out.equals(kedro_runner)),
+    "imported_distributions": sorted({
+        dist
+        for module in list(sys.modules)
+        for dist in owners.get(module.split(".")[0], [])
+    }),
 }))
 """
+
+#: Imported by the libraries only because they are installed here (each import sits in
+#: a try/except ImportError): shap's plots try IPython, sklearn's test helpers pytest,
+#: fsspec lz4, and JSON encoders orjson. With their dependencies, they may be absent.
+OPTIONAL_IMPORTS = ("ipython", "pytest", "lz4", "orjson")
+
+
+def requirement_closure(requirements: list[str]) -> set[str]:
+    """Distributions pip installs for ``requirements`` (their extras included), as
+    this environment's metadata says."""
+    closure: set[str] = set()
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    pending = [Requirement(line) for line in requirements]
+    while pending:
+        requirement = pending.pop()
+        name = canonicalize_name(requirement.name)
+        key = (name, tuple(sorted(requirement.extras)))
+        if key in seen:
+            continue
+        seen.add(key)
+        closure.add(name)
+        try:
+            dependencies = distribution(name).requires or []
+        except PackageNotFoundError:
+            continue
+        contexts = [{"extra": extra} for extra in requirement.extras] or [{"extra": ""}]
+        for line in dependencies:
+            dependency = Requirement(line)
+            if dependency.marker is None or any(
+                dependency.marker.evaluate(context) for context in contexts
+            ):
+                pending.append(dependency)
+    return closure
 
 
 @pytest.mark.parametrize("recipe", EXAMPLE_RECIPES)
@@ -171,6 +214,22 @@ def test_artifact_predicts_in_a_fresh_process_without_recipes(
     # The artifact predicts with its lean InferenceRunner; Kedro's own runner agrees.
     assert output["default_runner"] == "InferenceRunner"
     assert output["same_as_sequential_runner"]
+    # Everything it imported is installed by its requirements.txt (or ships as code).
+    mlflow.set_tracking_uri(f"sqlite:///{local_project / 'mlruns.db'}")
+    requirements = Path(
+        mlflow.pyfunc.get_model_dependencies(f"runs:/{trained_runs[recipe]}/model")
+    ).read_text()
+    installed = requirement_closure(
+        [line for line in requirements.splitlines() if line.strip()]
+    )
+    optional = requirement_closure(list(OPTIONAL_IMPORTS))
+    missing = (
+        {canonicalize_name(dist) for dist in output["imported_distributions"]}
+        - installed
+        - optional
+        - {"mmp-kedro"}
+    )
+    assert not missing, f"imported but not in the artifact's requirements: {missing}"
 
 
 def test_run_log_shows_trial_progress_and_stage_timings(

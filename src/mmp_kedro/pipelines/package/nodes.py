@@ -85,8 +85,10 @@ def describe_training(
         "train_ratio": round(1.0 - float(training["test_ratio"]), 6),
         "test_ratio": float(training["test_ratio"]),
         "validation_strategy": (
-            f"{folds}-fold cross-validation inside the train split for every tuning "
-            "trial; the test split is scored once, by the final model"
+            f"{folds}-fold cross-validation inside the train split, the same folds for "
+            "every tuning trial (trials compete on the same rows; each fold's "
+            "preprocessor and model are fitted on its training rows only); the test "
+            "split is scored once, by the final model"
             if tuned
             else "no tuning: the final model is scored once on the test split"
         ),
