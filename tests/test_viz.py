@@ -1,8 +1,9 @@
-"""`kedro viz run` shows `train` and `batch_inference` with their modular pipelines.
+"""`kedro viz run` shows `train`, `batch_inference` and `evaluate` with their modular
+pipelines.
 
 Each stage's nodes carry a ``namespace``, which Kedro-Viz draws as a collapsible group:
-spine, augment, tune and package inside ``train`` (a kedro-mlflow ``PipelineML``), and
-batch_inference inside ``batch_inference``.
+spine, augment, tune and package inside ``train`` (a kedro-mlflow ``PipelineML``),
+batch_inference inside ``batch_inference`` and evaluate inside ``evaluate``.
 """
 
 from __future__ import annotations
@@ -46,6 +47,13 @@ BATCH_INFERENCE_TASKS = {
     "batch_inference.fetch_loader_sql",
     "batch_inference.load_batch_spine",
     "batch_inference.predict_batch",
+}
+EVALUATE_TASKS = {
+    "evaluate.require_run_id",
+    "evaluate.fetch_loader_sql",
+    "evaluate.fetch_recipe_snapshot",
+    "evaluate.load_batch_spine",
+    "evaluate.evaluate_run",
 }
 
 
@@ -156,7 +164,9 @@ def _groups(graph: dict[str, Any]) -> set[str]:
 
 def test_viz_lists_the_entry_pipelines(viz_url):
     main = httpx.get(f"{viz_url}/api/main", timeout=30).json()
-    assert {"train", "batch_inference"} <= {p["id"] for p in main["pipelines"]}
+    assert {"train", "batch_inference", "evaluate"} <= {
+        p["id"] for p in main["pipelines"]
+    }
 
 
 def test_train_shows_its_stages_as_modular_pipelines(viz_url):
@@ -199,3 +209,14 @@ def test_batch_inference_is_one_modular_pipeline(viz_url):
     tree = graph["modular_pipelines"]["batch_inference"]
     assert datasets["spine_loader"]["id"] in tree["inputs"]
     assert datasets["batch_predictions"]["id"] in tree["outputs"]
+
+
+def test_evaluate_is_one_modular_pipeline(viz_url):
+    graph = _pipeline(viz_url, "evaluate")
+
+    tasks = _tasks(graph)
+    assert set(tasks) == EVALUATE_TASKS, sorted(tasks)
+    assert all(n["modular_pipelines"] == ["evaluate"] for n in tasks.values())
+    assert _groups(graph) == {"evaluate"}
+    datasets = _datasets(graph)
+    assert {"spine_loader", "evaluation_report"} <= set(datasets)

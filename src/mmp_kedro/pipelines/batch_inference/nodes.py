@@ -32,13 +32,16 @@ def require_run_id(run_id: str | None) -> str:
 
 def fetch_loader_sql(run_id: str) -> str:
     """The loader SQL the run was trained with (its ``loader_sql_snapshot``)."""
+    return read_run_artifact(run_id, LOADER_SQL_ARTIFACT)
+
+
+def read_run_artifact(run_id: str, name: str) -> str:
+    """The text of the run's artifact ``name``, or a message saying what is wrong."""
     try:
-        path = mlflow.artifacts.download_artifacts(
-            run_id=run_id, artifact_path=LOADER_SQL_ARTIFACT
-        )
+        path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=name)
     except MlflowException as err:
         raise ValueError(
-            f"run '{run_id}' has no {LOADER_SQL_ARTIFACT} in the MLflow tracking server "
+            f"run '{run_id}' has no {name} in the MLflow tracking server "
             f"at {redacted_url(mlflow.get_tracking_uri())!r}: is it a run of `kedro run "
             f"--pipeline train` in this env? ({redacted_text(err.message)})"
         ) from None
@@ -64,12 +67,10 @@ def predict_batch(
     output = model.predict(
         spine, params={"run_mode": "batch", "return_intermediate": True}
     )
-    prediction_columns = [
-        c
-        for columns in PREDICTION_COLUMNS.values()
-        for c in columns
-        if c in output.columns
-    ]
+    # The artifact's own task says which columns it added (another task's names may
+    # be spine columns here, and "prediction" belongs to two tasks).
+    task = model.unwrap_python_model().loaded_catalog.load("model").task_type
+    prediction_columns = PREDICTION_COLUMNS[task]
     spine_columns = [c for c in spine.columns if c in output.columns]
     predictions = output[spine_columns + prediction_columns].assign(model_run_id=run_id)
     intermediates = output.drop(columns=prediction_columns).assign(model_run_id=run_id)

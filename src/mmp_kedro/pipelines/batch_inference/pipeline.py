@@ -10,30 +10,39 @@ from mmp_kedro.pipelines.batch_inference.nodes import (
 )
 
 
+def run_spine_nodes(namespace: str, prefix: str) -> list[Node]:
+    """``params:run_id`` -> ``<prefix>_run_id`` -> the run's loader SQL snapshot
+    (``<prefix>_loader_sql``) -> its rows for this run's parameters (``<prefix>_spine``):
+    the start of every pipeline that works from a trained run."""
+    return [
+        Node(
+            require_run_id,
+            inputs="params:run_id",
+            outputs=f"{prefix}_run_id",
+            name="require_run_id",
+            namespace=namespace,
+        ),
+        Node(
+            fetch_loader_sql,
+            inputs=f"{prefix}_run_id",
+            outputs=f"{prefix}_loader_sql",
+            name="fetch_loader_sql",
+            namespace=namespace,
+        ),
+        Node(
+            load_batch_spine,
+            inputs=["spine_loader", f"{prefix}_loader_sql", "parameters"],
+            outputs=f"{prefix}_spine",
+            name="load_batch_spine",
+            namespace=namespace,
+        ),
+    ]
+
+
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
-            Node(
-                require_run_id,
-                inputs="params:run_id",
-                outputs="batch_run_id",
-                name="require_run_id",
-                namespace="batch_inference",
-            ),
-            Node(
-                fetch_loader_sql,
-                inputs="batch_run_id",
-                outputs="batch_loader_sql",
-                name="fetch_loader_sql",
-                namespace="batch_inference",
-            ),
-            Node(
-                load_batch_spine,
-                inputs=["spine_loader", "batch_loader_sql", "parameters"],
-                outputs="batch_spine",
-                name="load_batch_spine",
-                namespace="batch_inference",
-            ),
+            *run_spine_nodes("batch_inference", "batch"),
             Node(
                 predict_batch,
                 inputs=["batch_spine", "batch_run_id"],
