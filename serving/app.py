@@ -22,9 +22,8 @@ import redis
 import yaml
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
-from kedro.config import MissingConfigException
+from kedro.config import MissingConfigException, OmegaConfigLoader
 from mlflow.exceptions import MlflowException
-from omegaconf.errors import InterpolationResolutionError
 from pydantic import BaseModel, create_model
 
 from mmp_kedro.configuration import config_loader
@@ -41,6 +40,7 @@ from mmp_kedro.preflight import (
     check_mlflow_server,
     redacted_text,
     redacted_url,
+    resolved_config,
 )
 from serving.schema import build_request_model, field_types, request_fields
 
@@ -88,9 +88,11 @@ class LoadedArtifact:
     augmenter_config: dict[str, Any]
 
 
-def check_serving_allowed(settings: ServingSettings) -> dict[str, Any]:
+def check_serving_allowed(
+    settings: ServingSettings, loader: OmegaConfigLoader
+) -> dict[str, Any]:
     """The env's parameters, or ServingRefusedError when its api_serving is off."""
-    parameters = _read_conf(settings, "parameters")
+    parameters = _read_conf(settings, loader, "parameters")
     serving = parameters.get("api_serving") or {}
     if not serving.get("enabled", False):
         reason = str(serving.get("reason") or "api_serving.enabled is false").strip()
@@ -100,11 +102,12 @@ def check_serving_allowed(settings: ServingSettings) -> dict[str, Any]:
     return parameters
 
 
-def _read_conf(settings: ServingSettings, key: str) -> dict[str, Any]:
+def _read_conf(
+    settings: ServingSettings, loader: OmegaConfigLoader, key: str
+) -> dict[str, Any]:
     """One config group of the env, or ServingRefusedError naming what to fix."""
-    loader = config_loader(settings.project_path, settings.env)
     try:
-        return dict(loader[key])
+        return resolved_config(loader, key)
     except MissingConfigException:
         envs = sorted(
             p.name
@@ -115,12 +118,8 @@ def _read_conf(settings: ServingSettings, key: str) -> dict[str, Any]:
             f"env '{settings.env}' has no conf/{settings.env}/ in "
             f"{settings.project_path}: pass --env (MMP_ENV) as one of {envs}"
         ) from None
-    except InterpolationResolutionError as err:
-        raise ServingRefusedError(
-            f"{key} of env '{settings.env}': {str(err).splitlines()[0]}. Set it (see "
-            ".env.example); for DEV, `infra/dev-stack up` writes .env, load it with "
-            "`set -a; . ./.env; set +a`"
-        ) from None
+    except ServiceUnavailableError as err:
+        raise ServingRefusedError(str(err)) from None
 
 
 def load_artifact(run_id: str) -> LoadedArtifact:
@@ -202,12 +201,13 @@ def check_run_servable(settings: ServingSettings) -> dict[str, Any]:
     Cheap enough for a supervisor to call before it starts worker processes, so a
     refusal or a wrong run id fails once, not in every worker.
     """
-    parameters = check_serving_allowed(settings)
+    loader = config_loader(settings.project_path, settings.env)
+    parameters = check_serving_allowed(settings, loader)
     try:
-        check_credentials_resolve(config_loader(settings.project_path, settings.env))
+        check_credentials_resolve(loader)
     except ServiceUnavailableError as err:
         raise ServingRefusedError(str(err)) from None
-    mlflow_conf = _read_conf(settings, "mlflow")
+    mlflow_conf = _read_conf(settings, loader, "mlflow")
     tracking_uri = (mlflow_conf.get("server") or {}).get("mlflow_tracking_uri")
     if tracking_uri:
         mlflow.set_tracking_uri(tracking_uri)

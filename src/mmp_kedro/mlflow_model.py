@@ -70,7 +70,7 @@ def pip_requirements() -> list[str]:
 def _project_extras() -> dict[str, list[str]]:
     """The extras each dependency is required with in this project's metadata."""
     try:
-        lines = requires(mmp_kedro.__name__.replace("_", "-")) or []
+        lines = requires(mmp_kedro.__name__) or []  # names are matched normalised
     except PackageNotFoundError:  # run from a source tree that is not installed
         return {}
     extras = {}

@@ -43,18 +43,30 @@ class ServiceUnavailableError(RuntimeError):
         self.fix = fix
 
 
-def check_credentials_resolve(config_loader: Any) -> None:
-    """Every ``${oc.env:VAR}`` in the env's credentials has its variable set."""
+def resolved_config(config_loader: Any, key: str) -> dict[str, Any]:
+    """The env's ``key`` config (``credentials``, ``mlflow``...) with every
+    ``${oc.env:VAR}`` resolved.
+
+    Raises:
+        ServiceUnavailableError: a variable it reads is not set, named.
+        MissingConfigException: the env has no such config (as Kedro raises it).
+    """
     try:
-        config_loader["credentials"]
-    except MissingConfigException:
-        return
+        return dict(config_loader[key])
     except InterpolationResolutionError as err:
         raise ServiceUnavailableError(
-            f"credentials.yml of env '{config_loader.env}': {str(err).splitlines()[0]}. "
+            f"{key}.yml of env '{config_loader.env}': {str(err).splitlines()[0]}. "
             "Set it (see .env.example) and load it with `set -a; . ./.env; set +a`; "
             f"for DEV, `infra/dev-stack up` creates .env"
         ) from None
+
+
+def check_credentials_resolve(config_loader: Any) -> None:
+    """Every ``${oc.env:VAR}`` in the env's credentials has its variable set."""
+    try:
+        resolved_config(config_loader, "credentials")
+    except MissingConfigException:
+        return
 
 
 def redacted_text(text: str) -> str:
