@@ -22,7 +22,7 @@ install: $(VENV)/.installed
 
 # LOCAL sample data (deterministic) and the embedded Feast registry/online store.
 data/feast/registry.db: $(VENV)/.installed
-	$(BIN)/python -m mmp_kedro.sample_data --out data/01_raw --events $(EVENTS)
+	$(BIN)/python infra/sample_data.py --out data/01_raw --events $(EVENTS)
 	$(BIN)/python -m mmp_kedro.feature_store apply --env local --materialize
 
 data: data/feast/registry.db

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "infra")]
 from project_helpers import copy_project, prepare_local_data, run_kedro  # noqa: E402
 
 RECIPE = "uplift_model_exp3"

@@ -3,14 +3,17 @@
     infra/dev-stack up && set -a && . ./.env && set +a
     git worktree add /tmp/before <commit>
     .venv/bin/python benchmarks/serving_ab.py --run-id <id> --a /tmp/before [--b .] \
-        [--seconds 25] [--rounds 2]
+        [--run-id-a <id trained by A>] [--seconds 25] [--rounds 2]
 
 This machine's speed drifts by more than a small change saves, so two runs of
 ``serving_load.py`` minutes apart cannot tell such a change from the drift. Here both
 checkouts serve ``--run-id`` at once (``python -m serving --env dev``, each from its
-own source tree, both reading this project's conf) and one client sends each entity
+own source tree and conf) and one client sends each entity
 first to one and then to the other, alternating which goes first: drift hits both
-alike. Single-row ``/predict`` at concurrency 1, real keys (the fields of the run's
+alike. An artifact imports the code that trained it by module path, so when the two
+checkouts lay their modules out differently each serves a run it trained itself
+(``--run-id-a``: the same recipe, data and seeds, so the same model). Single-row
+``/predict`` at concurrency 1, real keys (the fields of the run's
 ``/model/schema``) from the DEV table public.events, 2 s of warm-up excluded. Prints
 p50/p99 per checkout and round and the ratio B/A of the p50s; exits 0 whenever the
 measurement ran.
@@ -45,7 +48,7 @@ def start_checkout(
     name: str, tree: Path, run_id: str, port: int, logs: Path
 ) -> subprocess.Popen:
     """``python -m serving`` with ``tree``'s ``serving`` and ``mmp_kedro`` first on
-    the path, and this project's conf."""
+    the path, and its conf."""
     env = {**os.environ, "PYTHONPATH": f"{tree / 'src'}{os.pathsep}{tree}"}
     command = [
         str(VENV_BIN / "python"),
@@ -60,7 +63,7 @@ def start_checkout(
         "--port",
         str(port),
         "--project-path",
-        str(ROOT),
+        str(tree),
     ]
     with (logs / f"{name}.log").open("wb") as log:
         return subprocess.Popen(
@@ -97,6 +100,9 @@ def interleaved_latencies(
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--run-id", required=True)
+    parser.add_argument(
+        "--run-id-a", help="the run checkout A serves (default: --run-id)"
+    )
     parser.add_argument("--a", type=Path, required=True, help="checkout A (baseline)")
     parser.add_argument("--b", type=Path, default=ROOT, help="checkout B (the change)")
     parser.add_argument("--seconds", type=float, default=25.0)
@@ -110,8 +116,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         logs = Path(tmp)
         ports = {name: free_port() for name in trees}
+        run_ids = {"A": args.run_id_a or args.run_id, "B": args.run_id}
         procs = {
-            name: start_checkout(name, tree, args.run_id, ports[name], logs)
+            name: start_checkout(name, tree, run_ids[name], ports[name], logs)
             for name, tree in trees.items()
         }
         try:

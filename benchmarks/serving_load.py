@@ -8,7 +8,7 @@ Without ``--run-id`` it first trains `conversion_classifier` on DEV in a throw-a
 copy of the project. Both servers then run from the project root on 127.0.0.1:
 `python -m serving --env dev` and `mlflow models serve --env-manager local` (its
 defaults otherwise; the artifact binds the DEV feature store through
-MMP_KEDRO_PROJECT_PATH and KEDRO_ENV). After checking that both predict the same for
+MMP_PROJECT_PATH and KEDRO_ENV). After checking that both predict the same for
 the same entities, a closed loop of 1 then 8 workers (threads, one keep-alive
 connection each, :class:`KeepAliveClient`) sends single-row requests for real keys from the DEV table public.events,
 a 2 s warm-up excluded. Printed and written to ``--output`` as JSON: requests, errors,
@@ -151,7 +151,7 @@ def start_server(name: str, run_id: str, port: int, logs: Path) -> subprocess.Po
         **os.environ,
         # `mlflow models serve` runs `uvicorn` from PATH: make it this venv's.
         "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "MMP_KEDRO_PROJECT_PATH": str(ROOT),
+        "MMP_PROJECT_PATH": str(ROOT),
         "KEDRO_ENV": "dev",
     }
     with (logs / f"{name}.log").open("wb") as log:

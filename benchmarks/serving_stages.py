@@ -15,7 +15,7 @@ per call (a new hook manager, which the app shares instead since
 cost. Last, the model's own prediction in a hot loop and after 1 ms of idling before
 each call (a server between requests), and the whole ``_predict`` after 1 ms idling
 under CPython's default garbage-collector thresholds and under the server's
-(``gc_tuning.freeze_for_serving``), alternating three times so that drift of the
+(``runtime.collector.freeze_for_serving``), alternating three times so that drift of the
 machine hits both alike, with the collections each generation ran per 100 calls. Prints p50/p99 per stage; exits 0.
 """
 
@@ -71,8 +71,9 @@ def main() -> None:
     from kedro.framework.hooks import _create_hook_manager
 
     from mmp_kedro.feature_store import get_feature_store
-    from mmp_kedro.pipelines.augment.nodes import augment_features, feature_refs
-    from mmp_kedro.pipelines.package.nodes import predict, transform_features
+    from mmp_kedro.feature_store.augmenter import feature_refs
+    from mmp_kedro.pipelines.augment.nodes import augment_features
+    from mmp_kedro.pipelines.predict.nodes import predict, transform_features
     from serving.app import ServingSettings, _predict, create_app
 
     app = create_app(ServingSettings(env="dev", run_id=args.run_id, project_path=ROOT))
@@ -139,7 +140,7 @@ def main() -> None:
         p50, p99 = timed(model_alone, args.repeats, idle_before=idle)
         print(f"  {name:43s} {p50:8.3f} {p99:8.3f}")
     # The server's collector thresholds against CPython's, same requests, alternating.
-    from mmp_kedro.gc_tuning import DEFAULT_THRESHOLDS, RELAXED_THRESHOLDS
+    from mmp_kedro.runtime.collector import DEFAULT_THRESHOLDS, RELAXED_THRESHOLDS
 
     for round_ in range(1, 4):
         for name, thresholds in (

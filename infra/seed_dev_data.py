@@ -17,9 +17,9 @@ from pathlib import Path
 
 import redis
 import sqlalchemy as sa
+from sample_data import generate_sample_data  # infra/, beside this script
 
 from mmp_kedro.feature_store.__main__ import apply
-from mmp_kedro.sample_data import generate_sample_data
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_VERSION = "1"

@@ -1,8 +1,8 @@
 """``python -m serving --env dev --run-id <id> [--host 127.0.0.1] [--port 8000]``.
 
 Environment variables stand in for the flags (the container's entrypoint uses them):
-``MMP_ENV`` (or ``KEDRO_ENV``), ``MMP_RUN_ID``, ``MMP_HOST``, ``MMP_PORT``,
-``MMP_PROJECT_PATH``, ``MMP_WORKERS``.
+``KEDRO_ENV``, ``MMP_RUN_ID``, ``MMP_HOST``, ``MMP_PORT``, ``MMP_PROJECT_PATH``,
+``MMP_WORKERS``.
 """
 
 from __future__ import annotations
@@ -15,20 +15,16 @@ from pathlib import Path
 
 import uvicorn
 
+from mmp_kedro.config import environment
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m serving")
-    parser.add_argument(
-        "--env", default=os.environ.get("MMP_ENV", os.environ.get("KEDRO_ENV", "local"))
-    )
+    parser.add_argument("--env", default=environment.run_env())
     parser.add_argument("--run-id", default=os.environ.get("MMP_RUN_ID"))
     parser.add_argument("--host", default=os.environ.get("MMP_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=_env_int(parser, "MMP_PORT", 8000))
-    parser.add_argument(
-        "--project-path",
-        type=Path,
-        default=Path(os.environ.get("MMP_PROJECT_PATH", Path.cwd())),
-    )
+    parser.add_argument("--project-path", type=Path, default=environment.project_path())
     parser.add_argument(
         "--workers",
         type=int,
@@ -74,9 +70,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"error: {err}", file=sys.stderr)  # noqa: T201
         sys.exit(2)
     os.environ.update(
-        MMP_ENV=settings.env,
-        MMP_RUN_ID=settings.run_id,
-        MMP_PROJECT_PATH=str(settings.project_path),
+        {
+            environment.ENV_VARIABLE: settings.env,
+            "MMP_RUN_ID": settings.run_id,
+            environment.PROJECT_PATH_VARIABLE: str(settings.project_path),
+        }
     )
     uvicorn.run(
         "serving.app:app_from_environment",

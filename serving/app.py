@@ -5,10 +5,8 @@ Every prediction runs the artifact's own ``KedroPipelineModel`` (augment -> tran
 features read from the env's Feast online store instead of the offline store.
 """
 
-import json
 import logging
 import os
-import tempfile
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,29 +17,31 @@ import mlflow
 import numpy as np
 import pandas as pd
 import redis
-import yaml
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from kedro.config import MissingConfigException, OmegaConfigLoader
 from mlflow.exceptions import MlflowException
 from pydantic import BaseModel, create_model
 
-from mmp_kedro.configuration import config_loader
-from mmp_kedro.feature_store import bind_feature_store, get_feature_store
-from mmp_kedro.feature_store.project import feature_store_factory
-from mmp_kedro.gc_tuning import freeze_for_serving
-from mmp_kedro.inference_runner import share_empty_hook_manager
-from mmp_kedro.modeling.estimator import PREDICTION_COLUMNS
-from mmp_kedro.pipelines.augment.nodes import feature_columns, feature_refs
-from mmp_kedro.pipelines.train.pipeline import MODEL_ARTIFACT_PATH
-from mmp_kedro.preflight import (
+from mmp_kedro.artifact import contract
+from mmp_kedro.config import environment
+from mmp_kedro.config.loader import config_loader
+from mmp_kedro.feature_store import (
+    bind_feature_store,
+    feature_store_factory,
+    get_feature_store,
+)
+from mmp_kedro.feature_store.augmenter import feature_columns, feature_refs
+from mmp_kedro.recipe.schema import PREDICTION_COLUMNS
+from mmp_kedro.runtime.collector import freeze_for_serving
+from mmp_kedro.runtime.hook_manager import share_empty_hook_manager
+from mmp_kedro.services.preflight import (
     ServiceUnavailableError,
     check_credentials_resolve,
     check_mlflow_server,
-    redacted_text,
-    redacted_url,
     resolved_config,
 )
+from mmp_kedro.services.redaction import redacted_text, redacted_url
 from serving.schema import build_request_model, field_types, request_fields
 
 log = logging.getLogger("serving")
@@ -116,7 +116,7 @@ def _read_conf(
         )
         raise ServingRefusedError(
             f"env '{settings.env}' has no conf/{settings.env}/ in "
-            f"{settings.project_path}: pass --env (MMP_ENV) as one of {envs}"
+            f"{settings.project_path}: pass --env (KEDRO_ENV) as one of {envs}"
         ) from None
     except ServiceUnavailableError as err:
         raise ServingRefusedError(str(err)) from None
@@ -127,32 +127,18 @@ def load_artifact(run_id: str) -> LoadedArtifact:
 
     Reads the feature views of the bound feature store (bind it first).
     """
-    pyfunc = mlflow.pyfunc.load_model(f"runs:/{run_id}/{MODEL_ARTIFACT_PATH}")
+    pyfunc = contract.load_model(run_id)
     pipeline_model = pyfunc.unwrap_python_model()
     # Each request predicts one row in its own server thread: the recipe's n_jobs
     # (right for training) would only make those threads fight over the cores.
-    pipeline_model.loaded_catalog.load("model").limit_threads(1)
-    with tempfile.TemporaryDirectory() as tmp:
-        files = {
-            name: Path(
-                mlflow.artifacts.download_artifacts(
-                    run_id=run_id, artifact_path=name, dst_path=tmp
-                )
-            ).read_text()
-            for name in (
-                "loader_sql_snapshot.sql",
-                "model_metadata.json",
-                "hyperparameter_optimization.json",
-                "augmenter_config_snapshot.yaml",
-                "recipe_yaml_snapshot.yaml",
-            )
-        }
-    metadata = json.loads(files["model_metadata.json"])
-    recipe = yaml.safe_load(files["recipe_yaml_snapshot.yaml"])
+    contract.fitted_inputs(pyfunc).model.limit_threads(1)
+    metadata = contract.read_run_json(run_id, contract.MODEL_METADATA)
+    recipe = contract.read_run_yaml(run_id, contract.RECIPE_YAML_SNAPSHOT)
     data = recipe.get("data_interface", {})
     labels = [c for c in (data.get("target_col"), data.get("treatment_col")) if c]
-    names = request_fields(files["loader_sql_snapshot.sql"], labels)
-    augmenter = yaml.safe_load(files["augmenter_config_snapshot.yaml"])
+    loader_sql = contract.read_run_text(run_id, contract.LOADER_SQL_SNAPSHOT)
+    names = request_fields(loader_sql, labels)
+    augmenter = contract.read_run_yaml(run_id, contract.AUGMENTER_CONFIG_SNAPSHOT)
     uses_store = augmenter.get("type") == "feature_store"
     return LoadedArtifact(
         run_id=run_id,
@@ -164,8 +150,10 @@ def load_artifact(run_id: str) -> LoadedArtifact:
         features_by_entity=features_by_entity(augmenter) if uses_store else {},
         feature_columns=feature_columns(augmenter),  # none for pass_through
         metadata=metadata,
-        optimization=json.loads(files["hyperparameter_optimization.json"]),
-        loader_sql=files["loader_sql_snapshot.sql"],
+        optimization=contract.read_run_json(
+            run_id, contract.HYPERPARAMETER_OPTIMIZATION
+        ),
+        loader_sql=loader_sql,
         augmenter_config=augmenter,
     )
 
@@ -239,11 +227,12 @@ def check_run_servable(settings: ServingSettings) -> dict[str, Any]:
 
 
 def settings_from_environment() -> ServingSettings:
-    """``MMP_ENV``, ``MMP_RUN_ID`` and ``MMP_PROJECT_PATH``, as the container sets them."""
+    """``KEDRO_ENV``, ``MMP_RUN_ID`` and ``MMP_PROJECT_PATH``, as the container sets
+    them."""
     return ServingSettings(
-        env=os.environ.get("MMP_ENV", "dev"),
+        env=environment.run_env(),
         run_id=os.environ["MMP_RUN_ID"],
-        project_path=Path(os.environ.get("MMP_PROJECT_PATH", Path.cwd())),
+        project_path=environment.project_path(),
     )
 
 
@@ -267,8 +256,7 @@ def create_app(settings: ServingSettings) -> FastAPI:
     response_model = _response_model(artifact)
     _quiet_per_call_logging()
     share_empty_hook_manager()
-    # Everything loaded so far lives as long as the process: keep it out of the
-    # garbage collector's passes, and make those passes rare (see gc_tuning).
+    # Everything loaded so far lives as long as the process (see mmp_kedro.runtime).
     freeze_for_serving()
 
     @asynccontextmanager

@@ -12,9 +12,7 @@ from typing import Any
 from mlflow.models import ModelSignature
 from pydantic import BaseModel, ConfigDict, create_model
 
-from mmp_kedro.sql import output_columns
-
-EVENT_TIMESTAMP = "event_timestamp"
+from mmp_kedro.spine import EVENT_TIMESTAMP, output_columns
 
 _MLFLOW_TO_PYTHON: dict[str, type] = {
     "string": str,

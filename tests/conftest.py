@@ -6,11 +6,14 @@ Feast, MLflow on SQLite) inside a copy, so the working tree is never touched.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import mlflow
 import pytest
 import yaml
+from mlflow.tracking import _model_registry, _tracking_service, fluent
 from project_helpers import (
     EXAMPLE_RECIPES,
     TEST_TRAINING,
@@ -76,3 +79,27 @@ def trained_runs(local_project: Path) -> dict[str, str]:
         )
         run_ids[recipe] = runs_of_recipe(local_project, recipe)[0].info.run_id
     return run_ids
+
+
+@pytest.fixture
+def tracking_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[mlflow.MlflowClient]:
+    """A throw-away SQLite MLflow store as this process's tracking URI and its
+    experiment; the process's MLflow state is restored afterwards."""
+    for module, name in (
+        (_tracking_service.utils, "_tracking_uri"),
+        (_model_registry.utils, "_registry_uri"),
+        (fluent, "_active_experiment_id"),
+    ):
+        monkeypatch.setattr(module, name, getattr(module, name))
+    for variable in ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_ID"):
+        # set, then removed: monkeypatch restores the original state, absent or not
+        monkeypatch.setenv(variable, os.environ.get(variable, ""))
+        monkeypatch.delenv(variable)
+    uri = f"sqlite:///{tmp_path / 'mlruns.db'}"
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_experiment("tests")
+    yield mlflow.MlflowClient(tracking_uri=uri)
+    while mlflow.active_run() is not None:
+        mlflow.end_run()

@@ -58,6 +58,7 @@ TEST_TRAINING = {
         "engine": "optuna",
         "timeout_seconds": 600,
         "n_jobs": 1,
+        "workers": 1,
         "study_name": None,
         "pruning": {
             "enabled": True,
@@ -69,12 +70,13 @@ TEST_TRAINING = {
 }
 
 
-def copy_project(destination: Path) -> Path:
-    """The project's config, recipes and metadata (no data, no runs) in ``destination``."""
+def copy_project(destination: Path, source: Path = PROJECT_ROOT) -> Path:
+    """A checkout's config, recipes and metadata (no data, no runs) in ``destination``
+    (this project's by default)."""
     for name in ("conf", "recipes"):
-        shutil.copytree(PROJECT_ROOT / name, destination / name)
+        shutil.copytree(source / name, destination / name)
     for name in ("pyproject.toml", ".telemetry"):
-        shutil.copy2(PROJECT_ROOT / name, destination / name)
+        shutil.copy2(source / name, destination / name)
     # Kedro wants a source dir inside the project; the installed package is what runs.
     (destination / "src").mkdir()
     for layer in (
@@ -92,8 +94,9 @@ def copy_project(destination: Path) -> Path:
 
 def prepare_local_data(project: Path, n_events: int = SAMPLE_EVENTS) -> None:
     """Sample data and the LOCAL Feast registry + online store for ``project``."""
+    from sample_data import write_sample_data
+
     from mmp_kedro.feature_store.__main__ import apply
-    from mmp_kedro.sample_data import write_sample_data
 
     write_sample_data(project / "data" / "01_raw", n_events=n_events)
     apply(project, "local", materialize=True)

@@ -196,6 +196,17 @@ def test_train_shows_its_stages_as_modular_pipelines(viz_url):
     assert datasets["augmented"]["id"] in tree["tune"]["inputs"]
 
 
+def test_the_recipe_is_a_catalog_dataset_feeding_the_stages(viz_url):
+    graph = _pipeline(viz_url, "train")
+    recipe = _datasets(graph)["recipe"]
+    assert recipe["dataset_type"].endswith("RecipeDataset"), recipe
+    readers = {e["target"] for e in graph["edges"] if e["source"] == recipe["id"]}
+    tasks = {node["id"]: name for name, node in _tasks(graph).items()}
+    assert {"spine.load_spine", "tune.split_train_test"} <= {
+        tasks[t] for t in readers if t in tasks
+    }
+
+
 def test_batch_inference_is_one_modular_pipeline(viz_url):
     graph = _pipeline(viz_url, "batch_inference")
 

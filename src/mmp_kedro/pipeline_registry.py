@@ -1,4 +1,4 @@
-"""Project pipelines: one folder per modular pipeline under ``pipelines/``."""
+"""Project pipelines: one folder per pipeline under ``pipelines/``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from kedro.pipeline import Pipeline
 
 
 def register_pipelines() -> dict[str, Pipeline]:
-    """``train`` and ``batch_inference`` are the entry points; the others are stages.
+    """``train``, ``batch_inference`` and ``evaluate`` are the entry points; the
+    others are the stages they compose.
 
     ``kedro run`` with no ``--pipeline`` trains. Kedro loads only the requested
     pipelines' modules, so ``train`` is absent when another one was asked for.

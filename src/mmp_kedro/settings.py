@@ -4,29 +4,26 @@ The ``local`` env is the LOCAL environment of the blueprint and Kedro's default 
 env; ``dev`` and ``prod`` are chosen with ``kedro run --env <env>``.
 """
 
-from mmp_kedro.gc_tuning import relax_while_loading
+from kedro.config import OmegaConfigLoader
 
-# First, before MLflow, Feast & co. load (see mmp_kedro.gc_tuning).
-relax_while_loading()
-
-from kedro.config import OmegaConfigLoader  # noqa: E402
-
-from mmp_kedro.configuration import CONFIG_LOADER_ARGS  # noqa: E402, F401 - read by Kedro
-from mmp_kedro.hooks import (  # noqa: E402
+from mmp_kedro.config.loader import CONFIG_LOADER_ARGS  # noqa: F401 - read by Kedro
+from mmp_kedro.hooks import (
     FeatureStoreHook,
-    GcFreezeHook,
     MlflowRunHook,
+    NodeTimingHook,
     PerformanceMonitoringHook,
     PreflightHook,
     RecipeHook,
 )
+from mmp_kedro.runtime.collector import CollectorHook
 
 HOOKS = (
-    GcFreezeHook(),
+    CollectorHook(),  # first: the project's libraries load after it is created
     PreflightHook(),
     FeatureStoreHook(),
     RecipeHook(),
     MlflowRunHook(),
+    NodeTimingHook(),
     PerformanceMonitoringHook(),
 )
 

@@ -10,12 +10,9 @@ from feast import BigQuerySource, FeatureView, RepoConfig
 from kedro.io import DataCatalog
 from project_helpers import PROJECT_ROOT
 
+from mmp_kedro.config.loader import config_loader
 from mmp_kedro.datasets import OptunaStorageDataset, SQLEngineDataset
-from mmp_kedro.feature_store.project import (
-    config_loader,
-    load_settings,
-    merged_repo_config,
-)
+from mmp_kedro.feature_store.config import load_settings, merged_repo_config
 from mmp_kedro.feature_store.store import build_definitions
 
 PROD_ENV = {

@@ -18,11 +18,14 @@ import sqlalchemy as sa
 import yaml
 from project_helpers import PROJECT_ROOT, plain_values, same_value, view_join_key
 
-from mmp_kedro.feature_store import bind_feature_store, unbind_feature_store
-from mmp_kedro.feature_store.project import feature_store_factory
+from mmp_kedro.feature_store import (
+    bind_feature_store,
+    feature_store_factory,
+    unbind_feature_store,
+)
 from mmp_kedro.pipelines.augment.nodes import augment_features, resolve_augmenter_config
-from mmp_kedro.pipelines.spine.nodes import normalise_event_timestamp
 from mmp_kedro.recipe import load_recipe
+from mmp_kedro.spine import normalise_event_timestamp
 
 RECIPE = "uplift_model_exp3"
 SPINE_ROWS = 500
@@ -43,7 +46,9 @@ def contract() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def augmenter_config() -> dict[str, Any]:
     """The augmenter of ``recipes/uplift_model_exp3.yaml``, resolved as in a run."""
-    return resolve_augmenter_config(load_recipe(RECIPE, PROJECT_ROOT), "feast")
+    return resolve_augmenter_config(
+        load_recipe(RECIPE, PROJECT_ROOT / "recipes"), "feast"
+    )
 
 
 @pytest.fixture(scope="module")

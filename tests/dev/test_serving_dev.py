@@ -1,7 +1,7 @@
 """The serving app against the live DEV stack (real Redis, real MLflow server).
 
 The server is started exactly as serving/Dockerfile starts it: its ENTRYPOINT with
-MMP_ENV / MMP_RUN_ID / MMP_PORT in the environment, natively on 127.0.0.1.
+KEDRO_ENV / MMP_RUN_ID / MMP_PORT in the environment, natively on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -25,8 +25,11 @@ import pytest
 import sqlalchemy as sa
 from project_helpers import PROJECT_ROOT, free_port, run_serving, same_value
 
-from mmp_kedro.feature_store import bind_feature_store, unbind_feature_store
-from mmp_kedro.feature_store.project import feature_store_factory
+from mmp_kedro.feature_store import (
+    bind_feature_store,
+    feature_store_factory,
+    unbind_feature_store,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -51,7 +54,7 @@ def start_server(
         cwd=PROJECT_ROOT,
         env={
             **env,
-            "MMP_ENV": "dev",
+            "KEDRO_ENV": "dev",
             "MMP_RUN_ID": run_id,
             "MMP_HOST": "127.0.0.1",
             "MMP_PORT": str(port),

@@ -1,7 +1,7 @@
 """The notebooks in ``notebooks/`` run top to bottom on a LOCAL project copy.
 
 Each notebook is executed with nbclient in a Python kernel of this venv, pointed at
-the copy through ``MMP_KEDRO_PROJECT_PATH``; a cell error fails the test. A probe cell
+the copy through ``MMP_PROJECT_PATH``; a cell error fails the test. A probe cell
 appended by the test reports what the notebook computed.
 """
 
@@ -48,7 +48,7 @@ def _kernel_is_this_python() -> bool:
 @pytest.fixture
 def notebook_env(local_project: Path, monkeypatch, tmp_path: Path) -> Path:
     """The kernel's environment (it inherits ours): the copy, LOCAL, this venv."""
-    monkeypatch.setenv("MMP_KEDRO_PROJECT_PATH", str(local_project))
+    monkeypatch.setenv("MMP_PROJECT_PATH", str(local_project))
     monkeypatch.setenv("KEDRO_DISABLE_TELEMETRY", "1")
     for name in ("KEDRO_ENV", "MLFLOW_TRACKING_URI", "MPLBACKEND"):
         monkeypatch.delenv(name, raising=False)

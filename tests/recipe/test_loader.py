@@ -455,7 +455,7 @@ def malformed(case: Case) -> dict[str, Any]:
 
 def load_error(project: Path, name: str = BROKEN) -> str:
     with pytest.raises(RecipeError) as raised:
-        load_recipe(name, project)
+        load_recipe(name, project / "recipes")
     return str(raised.value)
 
 
@@ -464,7 +464,7 @@ def load_error(project: Path, name: str = BROKEN) -> str:
 
 @pytest.mark.parametrize("name", EXAMPLE_RECIPES)
 def test_every_example_recipe_loads_from_the_project(name):
-    recipe = load_recipe(name, PROJECT_ROOT)
+    recipe = load_recipe(name, PROJECT_ROOT / "recipes")
     assert isinstance(recipe, ResolvedRecipe)
     assert recipe.name == name
     assert recipe.path == f"recipes/{name}.yaml"
@@ -477,7 +477,7 @@ def test_every_example_recipe_loads_from_the_project(name):
 def test_unchanged_bases_load_in_the_test_project(project, base):
     """The malformed cases below differ from these by exactly one change."""
     write(project, base, BASES[base])
-    assert load_recipe(base, project).spec.model.class_path
+    assert load_recipe(base, project / "recipes").spec.model.class_path
 
 
 def test_blueprint_preprocessor_form_is_accepted(project):
@@ -488,14 +488,16 @@ def test_blueprint_preprocessor_form_is_accepted(project):
         "params": {"criterion_col": None, "exclude_cols": exclude},
     }
     write(project, "blueprint_preprocessor", recipe)
-    params = load_recipe("blueprint_preprocessor", project).spec.preprocessor.params
+    params = load_recipe(
+        "blueprint_preprocessor", project / "recipes"
+    ).spec.preprocessor.params
     assert params.criterion_col is None
     assert params.exclude_cols == exclude
 
 
 def test_recipe_can_be_named_by_its_path(project):
     write(project, "by_path", BASES["uplift"])
-    assert load_recipe("recipes/by_path.yaml", project).name == "by_path"
+    assert load_recipe("recipes/by_path.yaml", project / "recipes").name == "by_path"
 
 
 # -- malformed recipes -----------------------------------------------------------------
@@ -566,7 +568,7 @@ def test_missing_recipe_outside_the_project_is_named_as_given(project, tmp_path)
 def test_no_recipe_given_says_how_to_pass_one(project):
     write(project, "uplift", BASES["uplift"])
     with pytest.raises(RecipeError, match=r"--params recipe=<name>.*\['uplift'\]"):
-        load_recipe(None, project)
+        load_recipe(None, project / "recipes")
 
 
 def test_yaml_syntax_error_names_the_file_and_line(project):

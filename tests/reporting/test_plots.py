@@ -17,16 +17,19 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from mmp_kedro.modeling.training import fit_pipeline, holdout_split, run_search
+from mmp_kedro.config.training import TrainingParams, TuningParams
+from mmp_kedro.modeling.fitting import fit_pipeline
+from mmp_kedro.modeling.search import run_search
+from mmp_kedro.modeling.splits import holdout_split
 from mmp_kedro.pipelines.report.nodes import (
     collect_plots,
-    param_importances,
     plot_evaluation,
     plot_tuning,
 )
 from mmp_kedro.recipe.loader import ResolvedRecipe
 from mmp_kedro.recipe.schema import Recipe
 from mmp_kedro.reporting import plots
+from mmp_kedro.reporting.importances import param_importances
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 N = 400
@@ -229,8 +232,15 @@ def test_plot_tuning_reads_a_real_search_record() -> None:
     record = run_search(
         make_frame("classification"),
         recipe,
-        {"cv_folds": 2, "random_state": 0},
-        {"timeout_seconds": None, "n_jobs": 1, "pruning": {"enabled": False}},
+        TrainingParams(test_ratio=0.25, cv_folds=2, random_state=0),
+        TuningParams(
+            engine="optuna",
+            timeout_seconds=None,
+            n_jobs=1,
+            workers=1,
+            study_name=None,
+            pruning={"enabled": False, "algorithm": "MedianPruner"},
+        ),
     )
     figures = plot_tuning(record)
     assert set(figures) == {"optimization_history", "param_importances"}

@@ -56,3 +56,11 @@ def test_start_up_mistake_is_one_error_line(args, changes, expected):
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
     for fragment in expected:
         assert fragment in result.stderr, result.stderr[-2000:]
+
+
+def test_the_deprecated_env_variable_still_picks_the_env_with_a_warning():
+    env = {k: v for k, v in os.environ.items() if k != "KEDRO_ENV"}
+    result = run_serving("--run-id", RUN_ID, env={**env, "MMP_ENV": "dve"})
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "MMP_ENV is deprecated" in result.stderr and "set KEDRO_ENV" in result.stderr
+    assert "error: env 'dve' has no conf/dve/" in result.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from mmp_kedro.sql import LoaderSQLError
+from mmp_kedro.spine import LoaderSQLError
 from serving.schema import build_request_model, request_fields
 
 JOINED_SQL = """

@@ -1,15 +1,8 @@
-"""Custom Kedro datasets: where loader SQL runs and where Optuna studies live."""
+"""Custom Kedro datasets: the run's recipe, where loader SQL runs, where Optuna
+studies live."""
 
 from mmp_kedro.datasets.optuna_storage import OptunaStorageDataset
-from mmp_kedro.datasets.sql_engine import (
-    SQLEngineDataset,
-    SQLQueryError,
-    SQLQueryRunner,
-)
+from mmp_kedro.datasets.recipe_dataset import RecipeDataset
+from mmp_kedro.datasets.sql_engine import SQLEngineDataset
 
-__all__ = [
-    "OptunaStorageDataset",
-    "SQLEngineDataset",
-    "SQLQueryError",
-    "SQLQueryRunner",
-]
+__all__ = ["OptunaStorageDataset", "RecipeDataset", "SQLEngineDataset"]

@@ -11,46 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 import sqlalchemy as sa
 from kedro.io import AbstractDataset, DatasetError
 
-
-class SQLQueryError(ValueError):
-    """The database refused a query for its bound values (a value of the wrong type
-    or format, or SQL the engine does not accept), with the driver's reason."""
-
-
-class SQLQueryRunner:
-    """Runs one SELECT with bound parameters on an engine."""
-
-    def __init__(self, engine: sa.Engine, init_sql: list[str]):
-        self._engine = engine
-        self._init_sql = init_sql
-
-    @property
-    def engine(self) -> sa.Engine:
-        """The engine queries run on (its URL may hold a password: never log it)."""
-        return self._engine
-
-    def query(self, sql: str, parameters: dict[str, Any]) -> pd.DataFrame:
-        """The rows of ``sql`` with ``:name`` placeholders bound to ``parameters``.
-
-        Raises:
-            SQLQueryError: the database refused the statement or a bound value; the
-                message has the driver's reason and the values, never the URL.
-        """
-        with self._engine.connect() as connection:
-            for statement in self._init_sql:
-                connection.exec_driver_sql(statement)
-            try:
-                return pd.read_sql_query(sa.text(sql), connection, params=parameters)
-            except (sa.exc.DataError, sa.exc.ProgrammingError) as err:
-                reason = str(err.orig).strip().splitlines()[0]
-                raise SQLQueryError(
-                    f"the database refused it with the bound values {parameters}: "
-                    f"{reason}"
-                ) from None
+from mmp_kedro.spine import SQLQueryRunner
 
 
 class SQLEngineDataset(AbstractDataset[None, SQLQueryRunner]):

@@ -1,8 +1,10 @@
-"""Feast, configured per env from ``conf/*/feature_store.yml``."""
+"""Feast, configured per env from ``conf/*/feature_store.yml`` and bound per process."""
 
 from mmp_kedro.feature_store.binding import (
     FeatureStoreNotBoundError,
     bind_feature_store,
+    entity_join_keys,
+    feature_store_factory,
     get_feature_store,
     unbind_feature_store,
 )
@@ -10,6 +12,8 @@ from mmp_kedro.feature_store.binding import (
 __all__ = [
     "FeatureStoreNotBoundError",
     "bind_feature_store",
+    "entity_join_keys",
+    "feature_store_factory",
     "get_feature_store",
     "unbind_feature_store",
 ]

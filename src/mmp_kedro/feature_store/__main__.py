@@ -13,7 +13,8 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-from mmp_kedro.feature_store.project import config_loader, load_settings
+from mmp_kedro.config.loader import config_loader
+from mmp_kedro.feature_store.config import load_settings
 from mmp_kedro.feature_store.store import build_definitions, build_feature_store
 
 log = logging.getLogger("mmp_kedro.feature_store")

@@ -17,7 +17,7 @@ from feast import Entity, FeatureStore, FeatureView, Field, FileSource, RepoConf
 from feast import types as feast_types
 from feast.value_type import ValueType
 
-from mmp_kedro.feature_store.project import merged_repo_config
+from mmp_kedro.feature_store.config import merged_repo_config
 
 
 class FeatureStoreConfigError(ValueError):

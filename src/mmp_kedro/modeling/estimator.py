@@ -16,9 +16,6 @@ import numpy as np
 import pandas as pd
 
 from mmp_kedro.recipe.loader import import_model_class
-from mmp_kedro.recipe.schema import PREDICTION_COLUMNS
-
-__all__ = ["PREDICTION_COLUMNS", "Labels", "TrainedModel", "treatment_indicator"]
 
 
 @dataclass
@@ -45,20 +42,15 @@ class TrainedModel:
     feature_names: list[str] = field(default_factory=list)
     fit_seconds: float = 0.0
 
-    def __deepcopy__(self, memo: dict) -> TrainedModel:
-        # A fitted model is read-only from here on. kedro-mlflow deep-copies its
-        # catalog on every predict call, which would re-serialise boosters each time.
-        return self
-
     def predict_frame(self, features: pd.DataFrame) -> pd.DataFrame:
-        """Predictions as a DataFrame with :data:`PREDICTION_COLUMNS` of the task."""
+        """Predictions as a DataFrame with the task's prediction columns
+        (:data:`~mmp_kedro.recipe.schema.PREDICTION_COLUMNS`)."""
         return pd.DataFrame(self.predict_columns(features), index=features.index)
 
     def predict_columns(self, features: pd.DataFrame) -> dict[str, np.ndarray]:
-        """:data:`PREDICTION_COLUMNS` of the task, one array each, in row order.
+        """The task's prediction columns, one array each, in row order.
 
-        Arrays rather than a frame, for callers that add them to a frame of their own:
-        building a one-row frame costs about as much as the model call.
+        Arrays rather than a frame, for callers that add them to a frame of their own.
         """
         X = self._model_input(features)  # noqa: N806
         if self.task_type == "classification":

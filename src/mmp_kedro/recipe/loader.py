@@ -17,9 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from mmp_kedro.recipe.schema import PREDICTION_COLUMNS, Recipe
-from mmp_kedro.sql import LoaderSQLError, output_columns
-
-RECIPES_DIR = "recipes"
+from mmp_kedro.spine.sql import LoaderSQLError, output_columns
 
 
 class RecipeError(ValueError):
@@ -37,10 +35,37 @@ class ResolvedRecipe:
     loader_sql: str
     spine_columns: tuple[str, ...]
 
+    def summary_params(self) -> dict[str, Any]:
+        """Flat MLflow params describing the recipe (never infrastructure)."""
+        spec = self.spec
+        params: dict[str, Any] = {
+            "recipe.name": self.name,
+            "recipe.model.class_path": spec.model.class_path,
+            "recipe.data_interface.task_type": spec.data_interface.task_type,
+            "recipe.data_interface.target_col": spec.data_interface.target_col,
+            "recipe.loader.source_uri": spec.loader.source_uri,
+            "recipe.augmenter.type": spec.augmenter.type,
+            "recipe.preprocessor.name": spec.preprocessor.name,
+            "recipe.hyperparameter_tuning.enabled": spec.hyperparameter_tuning.enabled,
+            "recipe.hyperparameter_tuning.n_trials": spec.hyperparameter_tuning.n_trials,
+            "recipe.hyperparameter_tuning.metric": spec.tuning_metric,
+        }
+        for name, value in spec.model.hyperparameters.items():
+            shown = (
+                value.model_dump(exclude_none=True)
+                if hasattr(value, "model_dump")
+                else value
+            )
+            params[f"recipe.model.hyperparameters.{name}"] = str(shown)[:250]
+        return params
 
-def load_recipe(name: str, project_path: Path) -> ResolvedRecipe:
-    """Find, parse and validate a recipe by name (or by path relative to the project)."""
-    path = _find_recipe_file(name, project_path)
+
+def load_recipe(name: str | None, recipes_dir: Path) -> ResolvedRecipe:
+    """Find, parse and validate a recipe by name, or by a path relative to the
+    project root (the folder holding ``recipes_dir``, which ``loader.source_uri`` is
+    relative to as well)."""
+    project_path = recipes_dir.parent
+    path = find_recipe_file(name, recipes_dir)
     shown = _shown(path, project_path)
     yaml_text = path.read_text(encoding="utf-8")
     try:
@@ -69,10 +94,11 @@ def load_recipe(name: str, project_path: Path) -> ResolvedRecipe:
     )
 
 
-def available_recipes(project_path: Path) -> list[str]:
-    """Recipe names under ``recipes/``."""
-    folder = project_path / RECIPES_DIR
-    return sorted(p.stem for p in folder.glob("*.y*ml")) if folder.is_dir() else []
+def available_recipes(recipes_dir: Path) -> list[str]:
+    """Recipe names in ``recipes_dir``."""
+    if not recipes_dir.is_dir():
+        return []
+    return sorted(p.stem for p in recipes_dir.glob("*.y*ml"))
 
 
 def import_model_class(class_path: str) -> type:
@@ -82,23 +108,25 @@ def import_model_class(class_path: str) -> type:
     return getattr(module, class_name)
 
 
-def _find_recipe_file(name: str, project_path: Path) -> Path:
+def find_recipe_file(name: str | None, recipes_dir: Path) -> Path:
+    """The file of recipe ``name``, or a RecipeError saying what is there."""
+    project_path = recipes_dir.parent
     name = "" if name is None else str(name)  # `--params recipe=2024` arrives as int
     if not name.strip():
         raise RecipeError(
             "no recipe given: run `kedro run --pipeline train --params recipe=<name>` "
-            f"with one of {available_recipes(project_path)}"
+            f"with one of {available_recipes(recipes_dir)}"
         )
     as_path = Path(name)
     candidates = (
         [project_path / as_path]
         if as_path.suffix in {".yaml", ".yml"}
-        else [project_path / RECIPES_DIR / f"{name}{ext}" for ext in (".yaml", ".yml")]
+        else [recipes_dir / f"{name}{ext}" for ext in (".yaml", ".yml")]
     )
     for candidate in candidates:
         if candidate.is_file():
             return candidate
-    known = available_recipes(project_path)
+    known = available_recipes(recipes_dir)
     close = difflib.get_close_matches(str(name), known, n=3)
     hint = f" Did you mean {close}?" if close else ""
     raise RecipeError(

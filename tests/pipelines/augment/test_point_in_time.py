@@ -20,11 +20,14 @@ import pytest
 import yaml
 from project_helpers import plain_values, same_value, view_join_key
 
-from mmp_kedro.feature_store import bind_feature_store, unbind_feature_store
-from mmp_kedro.feature_store.project import feature_store_factory
+from mmp_kedro.feature_store import (
+    bind_feature_store,
+    feature_store_factory,
+    unbind_feature_store,
+)
 from mmp_kedro.pipelines.augment.nodes import augment_features, resolve_augmenter_config
-from mmp_kedro.pipelines.spine.nodes import normalise_event_timestamp
 from mmp_kedro.recipe import load_recipe
+from mmp_kedro.spine import normalise_event_timestamp
 
 RECIPE = "uplift_model_exp3"
 SPINE_ROWS = 400
@@ -55,7 +58,7 @@ def contract(local_project: Path) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def augmenter_config(local_project: Path) -> dict[str, Any]:
     """The augmenter of ``recipes/uplift_model_exp3.yaml``, resolved as in a run."""
-    recipe = load_recipe(RECIPE, local_project)
+    recipe = load_recipe(RECIPE, local_project / "recipes")
     config = resolve_augmenter_config(recipe, "feast")
     namespaces = {group["feature_namespace"] for group in config["features"]}
     assert namespaces == {

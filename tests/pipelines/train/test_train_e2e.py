@@ -190,7 +190,7 @@ def test_artifact_predicts_in_a_fresh_process_without_recipes(
     assert not (tmp_path / "recipes").exists()
     env = {
         **os.environ,
-        "MMP_KEDRO_PROJECT_PATH": str(local_project),
+        "MMP_PROJECT_PATH": str(local_project),
         "KEDRO_ENV": "local",
     }
     result = subprocess.run(

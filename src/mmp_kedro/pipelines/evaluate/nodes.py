@@ -10,26 +10,21 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import mlflow
 import pandas as pd
-import yaml
 
-from mmp_kedro.modeling.training import FittedPipeline, score_pipeline
-from mmp_kedro.pipelines.augment.nodes import augment_features
-from mmp_kedro.pipelines.batch_inference.nodes import read_run_artifact
-from mmp_kedro.pipelines.train.pipeline import MODEL_ARTIFACT_PATH
+from mmp_kedro.artifact import contract
+from mmp_kedro.feature_store.augmenter import augment
+from mmp_kedro.modeling.fitting import FittedPipeline, score_pipeline
 from mmp_kedro.recipe.schema import Recipe
-from mmp_kedro.sql import bind_parameter_names
+from mmp_kedro.spine import bind_parameter_names
 
 log = logging.getLogger(__name__)
-
-RECIPE_ARTIFACT = "recipe_yaml_snapshot.yaml"
 
 
 def fetch_recipe_snapshot(run_id: str) -> Recipe:
     """The recipe the run was trained with (its ``recipe_yaml_snapshot``)."""
     return Recipe.model_validate(
-        yaml.safe_load(read_run_artifact(run_id, RECIPE_ARTIFACT))
+        contract.read_run_yaml(run_id, contract.RECIPE_YAML_SNAPSHOT)
     )
 
 
@@ -51,11 +46,11 @@ def evaluate_run(
             f"evaluating run '{run_id}' needs the label column(s) {missing} in the rows "
             f"of its loader_sql_snapshot; they have {list(spine.columns)}"
         )
-    artifact = mlflow.pyfunc.load_model(f"runs:/{run_id}/{MODEL_ARTIFACT_PATH}")
-    catalog = artifact.unwrap_python_model().loaded_catalog
-    augmented = augment_features(spine, catalog.load("augmenter_config"), "batch")
-    fitted = FittedPipeline(catalog.load("preprocessor"), catalog.load("model"))
-    metrics = score_pipeline(fitted, augmented, recipe)
+    fitted = contract.fitted_inputs(contract.load_model(run_id))
+    augmented = augment(spine, fitted.augmenter_config, "batch")
+    metrics = score_pipeline(
+        FittedPipeline(fitted.preprocessor, fitted.model), augmented, recipe
+    )
     log.info(
         "run %s on %d rows: %s",
         run_id,

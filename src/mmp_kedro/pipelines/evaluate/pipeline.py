@@ -5,33 +5,29 @@ kedro run --pipeline evaluate --params run_id=<id>,start_date=...,end_date=...
 
 from kedro.pipeline import Node, Pipeline
 
-from mmp_kedro.pipelines.batch_inference.pipeline import run_spine_nodes
+from mmp_kedro.pipelines import run_spine
 from mmp_kedro.pipelines.evaluate.nodes import evaluate_run, fetch_recipe_snapshot
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
-            *run_spine_nodes("evaluate", "evaluation"),
+            run_spine.create_pipeline(),
             Node(
                 fetch_recipe_snapshot,
-                inputs="evaluation_run_id",
-                outputs="evaluation_recipe",
+                inputs="run_id",
+                outputs="recipe",
                 name="fetch_recipe_snapshot",
-                namespace="evaluate",
             ),
             Node(
                 evaluate_run,
-                inputs=[
-                    "evaluation_spine",
-                    "evaluation_recipe",
-                    "evaluation_run_id",
-                    "evaluation_loader_sql",
-                    "parameters",
-                ],
+                inputs=["spine", "recipe", "run_id", "loader_sql", "parameters"],
                 outputs="evaluation_report",
                 name="evaluate_run",
-                namespace="evaluate",
             ),
         ],
+        namespace="evaluate",
+        inputs={"spine_loader"},
+        parameters={"run_id"},
+        outputs={"evaluation_report"},
     )

@@ -1,8 +1,7 @@
-"""Package nodes: the inference steps the artifact runs, and what the run records.
+"""Package nodes: what a training run records beside the model.
 
-The inference pipeline (augment -> transform -> predict) is what
-kedro-mlflow logs as a ``KedroPipelineModel``; the snapshot and metadata nodes
-write the rest of the wrapped-artifact contract into the same MLflow run.
+The snapshots and metadata complete the wrapped-artifact contract
+(:mod:`mmp_kedro.artifact.contract`) in the same MLflow run.
 """
 
 from __future__ import annotations
@@ -13,52 +12,13 @@ from typing import Any
 
 import pandas as pd
 import yaml
-from sklearn.base import BaseEstimator
 
 import mmp_kedro
-from mmp_kedro.modeling.estimator import PREDICTION_COLUMNS, TrainedModel
-from mmp_kedro.modeling.training import split_method
-from mmp_kedro.pipelines.spine.nodes import positional_index
+from mmp_kedro.config.training import TrainingParams
+from mmp_kedro.modeling.estimator import TrainedModel
+from mmp_kedro.modeling.splits import split_method
 from mmp_kedro.recipe import ResolvedRecipe
-
-
-def transform_features(
-    augmented: pd.DataFrame, preprocessor: BaseEstimator
-) -> pd.DataFrame:
-    """Model inputs: the train-only-fitted preprocessor applied, never refitted."""
-    return preprocessor.transform(augmented)
-
-
-def predict(
-    spine: pd.DataFrame,
-    augmented: pd.DataFrame,
-    model_features: pd.DataFrame,
-    model: TrainedModel,
-    return_intermediate: bool,
-) -> pd.DataFrame:
-    """The spine's rows with the task's prediction columns.
-
-    With ``return_intermediate`` the joined features are included too, so a batch
-    run can store what each prediction was made from.
-
-    Raises:
-        ValueError: the spine or a feature already has a column of a prediction's
-            name, which the prediction would silently replace.
-    """
-    base = positional_index(augmented if return_intermediate else spine)
-    predictions = model.predict_columns(model_features)
-    clashing = [name for name in predictions if name in base.columns]
-    if clashing:
-        raise ValueError(
-            f"the spine or its features already have the column(s) {clashing}, where "
-            "the predictions go: rename them in the recipe's loader SQL or feature list"
-        )
-    # One frame from columns: a concat of two frames costs more than the model
-    # call on a one-row request. The arrays follow model_features' row order, which
-    # is augmented's and so the spine's.
-    return pd.DataFrame(
-        {**dict(base.items()), **predictions}, index=base.index, copy=False
-    )
+from mmp_kedro.recipe.schema import PREDICTION_COLUMNS
 
 
 def snapshot_recipe(
@@ -74,16 +34,16 @@ def snapshot_recipe(
 
 def describe_training(
     recipe: ResolvedRecipe,
-    training: dict[str, Any],
+    training: TrainingParams,
     hyperparameter_optimization: dict[str, Any],
 ) -> dict[str, Any]:
     """``training_methodology``: how rows were split and what each fit saw."""
     tuned = bool(hyperparameter_optimization.get("enabled"))
-    folds = hyperparameter_optimization.get("cv_folds", training.get("cv_folds"))
+    folds = hyperparameter_optimization.get("cv_folds", training.cv_folds)
     return {
         "train_test_split_method": split_method(recipe.spec),
-        "train_ratio": round(1.0 - float(training["test_ratio"]), 6),
-        "test_ratio": float(training["test_ratio"]),
+        "train_ratio": round(1.0 - training.test_ratio, 6),
+        "test_ratio": training.test_ratio,
         "validation_strategy": (
             f"{folds}-fold cross-validation inside the train split, the same folds for "
             "every tuning trial (trials compete on the same rows; each fold's "
@@ -92,7 +52,7 @@ def describe_training(
             if tuned
             else "no tuning: the final model is scored once on the test split"
         ),
-        "random_state": int(training["random_state"]),
+        "random_state": training.random_state,
         "preprocessing_fit_scope": "train_only",
     }
 

@@ -21,21 +21,20 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs="hyperparameter_optimization",
                 outputs="tuning_plots",
                 name="plot_tuning",
-                namespace="report",
             ),
             Node(
                 plot_evaluation,
                 inputs=["test_set", "recipe", "preprocessor", "model"],
                 outputs="evaluation_plots",
                 name="plot_evaluation",
-                namespace="report",
             ),
             Node(
                 collect_plots,
                 inputs=["tuning_plots", "evaluation_plots"],
                 outputs="plots",
                 name="collect_plots",
-                namespace="report",
             ),
-        ]
+        ],
+        namespace="report",
+        prefix_datasets_with_namespace=False,
     )

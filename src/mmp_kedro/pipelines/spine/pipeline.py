@@ -13,7 +13,8 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["spine_loader", "recipe", "parameters"],
                 outputs="spine",
                 name="load_spine",
-                namespace="spine",
             )
-        ]
+        ],
+        namespace="spine",
+        prefix_datasets_with_namespace=False,
     )

@@ -8,36 +8,33 @@ from typing import Any
 import pandas as pd
 from sklearn.base import BaseEstimator
 
+from mmp_kedro.config.training import TrainingParams, TuningParams
 from mmp_kedro.modeling.estimator import TrainedModel
-from mmp_kedro.modeling.training import (
-    FittedPipeline,
-    fit_pipeline,
-    holdout_split,
-    run_search,
-    score_pipeline,
-)
+from mmp_kedro.modeling.fitting import FittedPipeline, fit_pipeline, score_pipeline
+from mmp_kedro.modeling.search import run_search
+from mmp_kedro.modeling.splits import holdout_split
 from mmp_kedro.recipe import ResolvedRecipe
 
 log = logging.getLogger(__name__)
 
 
 def split_train_test(
-    augmented: pd.DataFrame, recipe: ResolvedRecipe, training: dict[str, Any]
+    augmented: pd.DataFrame, recipe: ResolvedRecipe, training: TrainingParams
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Train rows (tuning and the final fit) and test rows (the final score only)."""
     return holdout_split(
         augmented,
         recipe.spec,
-        test_ratio=float(training["test_ratio"]),
-        random_state=int(training["random_state"]),
+        test_ratio=training.test_ratio,
+        random_state=training.random_state,
     )
 
 
 def tune_hyperparameters(
     train_set: pd.DataFrame,
     recipe: ResolvedRecipe,
-    training: dict[str, Any],
-    tuning: dict[str, Any],
+    training: TrainingParams,
+    tuning: TuningParams,
     optuna_storage: str | None,
 ) -> dict[str, Any]:
     """The ``hyperparameter_optimization`` record: an Optuna search, or the fixed values.

@@ -18,7 +18,6 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["augmented", "recipe", "params:training"],
                 outputs=["train_set", "test_set"],
                 name="split_train_test",
-                namespace="tune",
             ),
             Node(
                 tune_hyperparameters,
@@ -31,14 +30,12 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="hyperparameter_optimization",
                 name="tune_hyperparameters",
-                namespace="tune",
             ),
             Node(
                 fit_final_model,
                 inputs=["train_set", "recipe", "hyperparameter_optimization"],
                 outputs=["preprocessor", "model"],
                 name="fit_final_model",
-                namespace="tune",
             ),
             Node(
                 evaluate_on_test,
@@ -51,7 +48,8 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="test_metrics",
                 name="evaluate_on_test",
-                namespace="tune",
             ),
-        ]
+        ],
+        namespace="tune",
+        prefix_datasets_with_namespace=False,
     )

@@ -1,0 +1,102 @@
+"""The artifact contract: the files a training run logs, and reading them by run id.
+
+Batch inference, evaluate and serving need only a run id: everything they use comes
+from these files of the run (the snapshots are written by the catalog entries of the
+same names in ``conf/base/catalog.yml``), never from ``recipes/``.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import yaml
+from mlflow.exceptions import MlflowException
+
+from mmp_kedro.runtime.shared_inputs import share_fitted_inputs
+from mmp_kedro.services.redaction import redacted_text, redacted_url
+
+#: Artifact path of the pyfunc model inside the run: ``runs:/<run_id>/model``.
+MODEL_ARTIFACT_PATH = "model"
+
+LOADER_SQL_SNAPSHOT = "loader_sql_snapshot.sql"
+AUGMENTER_CONFIG_SNAPSHOT = "augmenter_config_snapshot.yaml"
+RECIPE_YAML_SNAPSHOT = "recipe_yaml_snapshot.yaml"
+HYPERPARAMETER_OPTIMIZATION = "hyperparameter_optimization.json"
+TRAINING_METHODOLOGY = "training_methodology.json"
+MODEL_METADATA = "model_metadata.json"
+
+#: Every file a training run logs beside the model, at the run's artifact root.
+RUN_FILES = (
+    LOADER_SQL_SNAPSHOT,
+    AUGMENTER_CONFIG_SNAPSHOT,
+    RECIPE_YAML_SNAPSHOT,
+    HYPERPARAMETER_OPTIMIZATION,
+    TRAINING_METHODOLOGY,
+    MODEL_METADATA,
+)
+
+#: The inference pipeline's inputs that training fitted: read-only once logged.
+FITTED_INPUTS = ("augmenter_config", "preprocessor", "model")
+
+
+def model_uri(run_id: str) -> str:
+    """The pyfunc model of ``run_id``."""
+    return f"runs:/{run_id}/{MODEL_ARTIFACT_PATH}"
+
+
+def read_run_text(run_id: str, name: str) -> str:
+    """The text of the run's file ``name``, or a message saying what is wrong.
+
+    Raises:
+        ValueError: the tracking server has no such file for the run.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            path = mlflow.artifacts.download_artifacts(
+                run_id=run_id, artifact_path=name, dst_path=tmp
+            )
+        except MlflowException as err:
+            raise ValueError(
+                f"run '{run_id}' has no {name} in the MLflow tracking server "
+                f"at {redacted_url(mlflow.get_tracking_uri())!r}: is it a run of "
+                f"`kedro run --pipeline train` in this env? "
+                f"({redacted_text(err.message)})"
+            ) from None
+        return Path(path).read_text(encoding="utf-8")
+
+
+def read_run_json(run_id: str, name: str) -> dict[str, Any]:
+    """The run's JSON file ``name`` (see :func:`read_run_text`)."""
+    return json.loads(read_run_text(run_id, name))
+
+
+def read_run_yaml(run_id: str, name: str) -> Any:
+    """The run's YAML file ``name`` (see :func:`read_run_text`)."""
+    return yaml.safe_load(read_run_text(run_id, name))
+
+
+def load_model(run_id: str) -> mlflow.pyfunc.PyFuncModel:
+    """The run's pyfunc model, its fitted inputs shared by every ``predict`` call."""
+    model = mlflow.pyfunc.load_model(model_uri(run_id))
+    share_fitted_inputs(model.unwrap_python_model(), FITTED_INPUTS)
+    return model
+
+
+@dataclass(frozen=True)
+class FittedInputs:
+    """What training fitted, as the artifact's inference pipeline receives it."""
+
+    augmenter_config: dict[str, Any]
+    preprocessor: Any
+    model: Any
+
+
+def fitted_inputs(model: mlflow.pyfunc.PyFuncModel) -> FittedInputs:
+    """The augmenter config, preprocessor and model inside a loaded artifact."""
+    catalog = model.unwrap_python_model().loaded_catalog
+    return FittedInputs(*(catalog.load(name) for name in FITTED_INPUTS))

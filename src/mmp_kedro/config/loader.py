@@ -1,0 +1,35 @@
+"""The project's config loader, for ``settings.py`` and for code that reads ``conf/``
+outside a Kedro session (serving, the feature-store CLI, a bare pyfunc load)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kedro.config import OmegaConfigLoader
+from omegaconf.resolvers import oc
+
+#: Kedro's default run env, the LOCAL environment of the blueprint.
+DEFAULT_ENV = "local"
+
+CONFIG_LOADER_ARGS = {
+    "base_env": "base",
+    "default_run_env": DEFAULT_ENV,
+    # feature_store.yml holds the env's Feast settings: infrastructure, kept out of
+    # parameters so kedro-mlflow never logs it as MLflow params.
+    "config_patterns": {
+        "feature_store": ["feature_store*", "feature_store*/**"],
+        "mlflow": ["mlflow*", "mlflow*/**"],
+    },
+    # An env's mlflow.yml says only what differs from conf/base/mlflow.yml.
+    "merge_strategy": {"mlflow": "soft"},
+    # `${oc.env:VAR,default}` in mlflow.yml (the tracking server's address) as well as
+    # in credentials.yml. Secrets still belong in credentials.yml only.
+    "custom_resolvers": {"oc.env": oc.env},
+}
+
+
+def config_loader(project_path: Path, env: str) -> OmegaConfigLoader:
+    """The project's config loader for ``env``, as ``kedro run --env`` builds it."""
+    return OmegaConfigLoader(
+        conf_source=str(Path(project_path) / "conf"), env=env, **CONFIG_LOADER_ARGS
+    )

@@ -1,0 +1,153 @@
+"""An augmenter config's features, read from the bound feature store.
+
+The config (``augmenter_config``, snapshotted with the artifact) lists feature views
+(namespaces) and the features taken from each. ``batch`` reads are Feast's
+point-in-time ``get_historical_features`` (each row gets the latest value stamped at
+or before its ``event_timestamp``, within the view's TTL); ``serving`` reads are
+``get_online_features`` (the latest materialised value).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from mmp_kedro.feature_store.binding import entity_join_keys, get_feature_store
+from mmp_kedro.recipe import RecipeError, ResolvedRecipe
+from mmp_kedro.spine.frames import EVENT_TIMESTAMP, as_naive_utc, positional_index
+
+RUN_MODES = ("batch", "serving")
+_ROW_ID = "__mmp_spine_row__"
+
+
+def feature_store_disabled(feature_store: str | None) -> bool:
+    """Whether the env's ``feature_store`` parameter turns the feature store off."""
+    return str(feature_store).lower() == "none"
+
+
+def feature_refs(augmenter_config: dict[str, Any]) -> list[str]:
+    """``namespace:feature`` references of an augmenter config."""
+    return [
+        f"{group['feature_namespace']}:{feature}"
+        for group in augmenter_config["features"]
+        for feature in group["features"]
+    ]
+
+
+def feature_columns(augmenter_config: dict[str, Any]) -> list[str]:
+    """The columns the configured features land in (names unique across views)."""
+    return [
+        feature
+        for group in augmenter_config["features"]
+        for feature in group["features"]
+    ]
+
+
+def join_keys(augmenter_config: dict[str, Any]) -> list[str]:
+    """Join keys of the entities behind the configured feature views."""
+    namespaces = tuple(
+        group["feature_namespace"] for group in augmenter_config["features"]
+    )
+    return list(entity_join_keys(namespaces))
+
+
+def augment(
+    spine: pd.DataFrame, augmenter_config: dict[str, Any], run_mode: str
+) -> pd.DataFrame:
+    """The spine with the configured features joined, row order and count unchanged.
+
+    Raises:
+        ValueError: an unknown ``run_mode``, or the spine lacks an entity key the
+            features are joined on.
+    """
+    if augmenter_config["type"] == "pass_through":
+        return spine
+    if run_mode not in RUN_MODES:
+        raise ValueError(f"run_mode must be one of {RUN_MODES}, got {run_mode!r}")
+    missing = sorted(set(join_keys(augmenter_config)) - set(spine.columns))
+    if missing:
+        raise ValueError(
+            f"the spine lacks the entity key column(s) {missing} needed by the features "
+            f"{feature_refs(augmenter_config)}; its columns are {list(spine.columns)}"
+        )
+    replaced = [c for c in feature_columns(augmenter_config) if c in spine.columns]
+    base = positional_index(spine.drop(columns=replaced) if replaced else spine)
+    read = historical_features if run_mode == "batch" else online_features
+    features = read(base, augmenter_config)
+    return pd.DataFrame(
+        {**dict(base.items()), **features}, index=base.index, copy=False
+    )
+
+
+def historical_features(
+    spine: pd.DataFrame, augmenter_config: dict[str, Any]
+) -> dict[str, pd.Series]:
+    """Each feature's point-in-time values for the spine's rows, in the spine's
+    order (the spine has rows 0..n-1)."""
+    keys = join_keys(augmenter_config)
+    entity_df = spine[[*keys, EVENT_TIMESTAMP]].reset_index(drop=True)
+    entity_df[EVENT_TIMESTAMP] = as_naive_utc(
+        entity_df[EVENT_TIMESTAMP]
+    ).dt.tz_localize("UTC")
+    entity_df[_ROW_ID] = range(len(entity_df))
+    joined = (
+        get_feature_store()
+        .get_historical_features(
+            entity_df=entity_df,
+            features=feature_refs(augmenter_config),
+            full_feature_names=False,
+        )
+        .to_df()
+    )
+    # Offline stores may reorder rows: restore the spine's order exactly.
+    joined = joined.sort_values(_ROW_ID).reset_index(drop=True)
+    return {name: joined[name] for name in feature_columns(augmenter_config)}
+
+
+def online_features(
+    spine: pd.DataFrame, augmenter_config: dict[str, Any]
+) -> dict[str, list[Any]]:
+    """Each feature's latest value in the online store for the spine's rows, one
+    list per column in the spine's row order (None where the store has none)."""
+    keys = join_keys(augmenter_config)
+    key_columns = (spine[key].tolist() for key in keys)
+    rows = [dict(zip(keys, values, strict=True)) for values in zip(*key_columns)]
+    response = (
+        get_feature_store()
+        .get_online_features(features=feature_refs(augmenter_config), entity_rows=rows)
+        .to_dict()
+    )
+    return {name: response[name] for name in feature_columns(augmenter_config)}
+
+
+def check_features_exist(recipe: ResolvedRecipe) -> None:
+    """Every namespace and feature the recipe asks for is in the bound store's
+    registry.
+
+    Raises:
+        RecipeError: naming the recipe file, the field and what the registry has.
+    """
+    try:
+        views = {view.name: view for view in get_feature_store().list_feature_views()}
+    except Exception as err:  # noqa: BLE001 - any registry failure gets one message
+        raise RecipeError(
+            f"{recipe.path}: cannot read the feature store registry to check "
+            f"augmenter.features ({type(err).__name__}: {err}). Apply the feature "
+            "definitions first: `python -m mmp_kedro.feature_store apply --env <env>`"
+        ) from err
+    for index, group in enumerate(recipe.spec.augmenter.features):
+        view = views.get(group.feature_namespace)
+        if view is None:
+            raise RecipeError(
+                f"{recipe.path}: augmenter.features.{index}.feature_namespace "
+                f"'{group.feature_namespace}' is not a feature view of this env's "
+                f"feature store; known namespaces: {sorted(views)}"
+            )
+        known = {feature.name for feature in view.features}
+        unknown = sorted(set(group.features) - known)
+        if unknown:
+            raise RecipeError(
+                f"{recipe.path}: augmenter.features.{index}.features {unknown} are not "
+                f"in namespace '{group.feature_namespace}'; it has {sorted(known)}"
+            )

@@ -1,0 +1,21 @@
+"""Project hooks, one per module; ``settings.py`` registers them in order.
+
+Recipe validation runs ``tryfirst`` in ``before_pipeline_run``, before kedro-mlflow
+opens a run there, so a broken recipe leaves no MLflow run at all.
+"""
+
+from mmp_kedro.hooks.feature_store import FeatureStoreHook
+from mmp_kedro.hooks.mlflow_run import MlflowRunHook
+from mmp_kedro.hooks.node_timing import NodeTimingHook
+from mmp_kedro.hooks.performance_monitoring import PerformanceMonitoringHook
+from mmp_kedro.hooks.preflight import PreflightHook
+from mmp_kedro.hooks.recipe import RecipeHook
+
+__all__ = [
+    "FeatureStoreHook",
+    "MlflowRunHook",
+    "NodeTimingHook",
+    "PerformanceMonitoringHook",
+    "PreflightHook",
+    "RecipeHook",
+]

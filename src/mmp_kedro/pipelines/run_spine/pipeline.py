@@ -1,0 +1,40 @@
+"""``run_spine``: a trained run's id, its loader SQL snapshot, and the snapshot's rows
+for this run's context parameters.
+
+The start of every pipeline that works from a trained run. It has no namespace of its
+own: each entry pipeline wraps it in its own, so the datasets between its nodes
+(``run_id``, ``loader_sql``, ``spine``) are that entry's.
+"""
+
+from kedro.pipeline import Node, Pipeline
+
+from mmp_kedro.pipelines.run_spine.nodes import (
+    fetch_loader_sql,
+    load_batch_spine,
+    require_run_id,
+)
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            Node(
+                require_run_id,
+                inputs="params:run_id",
+                outputs="run_id",
+                name="require_run_id",
+            ),
+            Node(
+                fetch_loader_sql,
+                inputs="run_id",
+                outputs="loader_sql",
+                name="fetch_loader_sql",
+            ),
+            Node(
+                load_batch_spine,
+                inputs=["spine_loader", "loader_sql", "parameters"],
+                outputs="spine",
+                name="load_batch_spine",
+            ),
+        ]
+    )

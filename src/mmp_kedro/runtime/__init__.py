@@ -1,0 +1,25 @@
+"""Run-time speed work, kept apart from the domain: nothing here changes a result.
+
+Each module answers one measured cost (``benchmarks/`` prints each figure):
+
+- :mod:`~mmp_kedro.runtime.collector`: before its first node a ``kedro run`` imports
+  MLflow, Feast, causalml and scikit-learn, millions of objects that live until the
+  process ends; CPython's collector would re-scan them over and over while they
+  load and once more at exit. The collector is relaxed while the project loads,
+  what loaded is frozen before the first node, and a server keeps young
+  collections rare.
+- :mod:`~mmp_kedro.runtime.inference_runner`: kedro-mlflow's ``KedroPipelineModel``
+  runs the inference pipeline once per ``predict`` call, a serving request
+  included. Kedro's ``SequentialRunner`` is built for whole runs (dataset warm-up,
+  dataset hooks, release bookkeeping): for a one-row request that costs about as
+  much as the nodes. The artifact's runner runs the same nodes without it.
+- :mod:`~mmp_kedro.runtime.hook_manager`: ``KedroPipelineModel.predict`` builds a
+  new, empty hook manager per call (pluggy inspects every hook spec's signature);
+  a server shares one.
+- :mod:`~mmp_kedro.runtime.shared_inputs`: ``KedroPipelineModel.predict`` deep-copies
+  its catalog per call, fitted model and preprocessor included (an XGBoost booster
+  is re-serialised each time); they are read-only, so a loaded artifact shares them.
+
+Only settings.py, serving and the artifact layer import this package: it relies on
+Kedro and kedro-mlflow internals, which its tests pin down.
+"""

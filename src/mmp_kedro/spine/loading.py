@@ -1,0 +1,91 @@
+"""Loader SQL run on an env's engine, its context parameters bound by the driver."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from mmp_kedro.spine.frames import normalise_event_timestamp
+from mmp_kedro.spine.sql import bind_parameter_names
+
+
+class SQLQueryError(ValueError):
+    """The database refused a query for its bound values (a value of the wrong type
+    or format, or SQL the engine does not accept), with the driver's reason."""
+
+
+class SQLQueryRunner:
+    """Runs one SELECT with bound parameters on an engine."""
+
+    def __init__(self, engine: sa.Engine, init_sql: list[str]):
+        self._engine = engine
+        self._init_sql = init_sql
+
+    @property
+    def engine(self) -> sa.Engine:
+        """The engine queries run on (its URL may hold a password: never log it)."""
+        return self._engine
+
+    def query(self, sql: str, parameters: dict[str, Any]) -> pd.DataFrame:
+        """The rows of ``sql`` with ``:name`` placeholders bound to ``parameters``.
+
+        Raises:
+            SQLQueryError: the database refused the statement or a bound value; the
+                message has the driver's reason and the values, never the URL.
+        """
+        with self._engine.connect() as connection:
+            for statement in self._init_sql:
+                connection.exec_driver_sql(statement)
+            try:
+                return pd.read_sql_query(sa.text(sql), connection, params=parameters)
+            except (sa.exc.DataError, sa.exc.ProgrammingError) as err:
+                reason = str(err.orig).strip().splitlines()[0]
+                raise SQLQueryError(
+                    f"the database refused it with the bound values {parameters}: "
+                    f"{reason}"
+                ) from None
+
+
+def run_loader_sql(
+    spine_loader: SQLQueryRunner, sql: str, parameters: dict[str, Any], source: str
+) -> pd.DataFrame:
+    """Rows of ``sql``, its ``:name`` placeholders bound from Kedro parameters.
+
+    Values are passed to the driver as parameters, so a value can never change the
+    statement (no SQL injection through ``--params``).
+
+    Raises:
+        ValueError: a placeholder has no value, the database refuses a value (naming
+            it and the driver's reason), or the result is unusable (no rows, a
+            column name twice).
+    """
+    names = bind_parameter_names(sql)
+    missing = [n for n in names if parameters.get(n) is None]
+    if missing:
+        raise ValueError(
+            f"{source} needs the parameter(s) {missing}: pass them as "
+            f"`kedro run ... --params {','.join(f'{n}=<value>' for n in missing)}` or set "
+            "them in conf/<env>/parameters.yml"
+        )
+    try:
+        spine = spine_loader.query(sql, {n: parameters[n] for n in names})
+    except SQLQueryError as err:
+        raise ValueError(
+            f"{source}: {err}. Check the values passed with `--params` (dates as "
+            "YYYY-MM-DD) or set in conf/<env>/parameters.yml"
+        ) from None
+    # Each column is looked up by name downstream (entity keys, features, predictions
+    # are joined as named columns): two of one name would be ambiguous.
+    repeated = sorted(set(spine.columns[spine.columns.duplicated()]))
+    if repeated:
+        raise ValueError(
+            f"{source} returns the column(s) {repeated} more than once: give each "
+            "column of the top-level SELECT its own name (alias all but one)"
+        )
+    if spine.empty:
+        raise ValueError(
+            f"{source} returned no rows for { ({n: parameters[n] for n in names}) }"
+        )
+    return normalise_event_timestamp(spine)

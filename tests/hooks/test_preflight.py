@@ -1,0 +1,34 @@
+"""``PreflightHook``: a session stops at once on an unset credential variable or an
+MLflow server that does not answer, before kedro-mlflow talks to it."""
+
+from __future__ import annotations
+
+import pytest
+from project_helpers import free_port
+
+from mmp_kedro.hooks.preflight import PreflightHook
+from mmp_kedro.services.preflight import ServiceUnavailableError
+
+
+def test_local_needs_no_server(kedro_context):
+    PreflightHook().after_context_created(kedro_context("local"))
+
+
+def test_an_unset_credential_variable_is_named(kedro_context, monkeypatch):
+    monkeypatch.delenv("POSTGRES_PASSWORD", raising=False)
+    with pytest.raises(ServiceUnavailableError) as raised:
+        PreflightHook().after_context_created(kedro_context("dev"))
+    assert "credentials.yml of env 'dev'" in str(raised.value)
+    assert "POSTGRES_PASSWORD" in str(raised.value)
+
+
+def test_a_dead_mlflow_server_is_named_with_its_variable(kedro_context, monkeypatch):
+    monkeypatch.setenv("POSTGRES_PASSWORD", "not-used-here")
+    dead = f"http://user:secret@127.0.0.1:{free_port()}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", dead)
+    with pytest.raises(ServiceUnavailableError) as raised:
+        PreflightHook().after_context_created(kedro_context("dev"))
+    assert raised.value.problem.startswith("MLflow tracking server at http://")
+    assert "is not answering" in raised.value.problem
+    assert "MLFLOW_TRACKING_URI" in raised.value.fix
+    assert "secret" not in str(raised.value)

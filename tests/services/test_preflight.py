@@ -1,0 +1,264 @@
+"""Fail fast: a DEV run whose services are unreachable stops before any training.
+
+Each broken setting of the DEV stack (the MLflow server, PostgreSQL's address, its
+password wrong or unset) makes ``kedro run --env dev --pipeline train`` exit
+non-zero within seconds, with a message naming the service and the variable(s) to
+fix, without printing the password, and without leaving a run on the MLflow server.
+The stack itself must be up (``make test`` starts it and exports ``.env``).
+"""
+
+from __future__ import annotations
+
+import http.server
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import mlflow
+import pytest
+import sqlalchemy as sa
+from project_helpers import free_port
+
+from mmp_kedro.services.preflight import (
+    ServiceUnavailableError,
+    check_mlflow_server,
+    check_sql_engine,
+)
+from mmp_kedro.services.redaction import redacted_text
+
+pytestmark = pytest.mark.e2e
+
+RECIPE = "uplift_model_exp3"
+FAIL_FAST_SECONDS = 60
+WRONG_PASSWORD = "not-the-dev-password-0xC0FFEE"
+
+
+def kedro_train(
+    project: Path, env: dict[str, str]
+) -> tuple[subprocess.CompletedProcess, float]:
+    """``kedro run --env dev --pipeline train`` with exactly ``env``, and its time."""
+    started = time.monotonic()
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "kedro"),
+            "run",
+            "--env",
+            "dev",
+            "--pipeline",
+            "train",
+            "--params",
+            f"recipe={RECIPE}",
+        ],
+        check=False,
+        cwd=project,
+        env={**env, "KEDRO_DISABLE_TELEMETRY": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return result, time.monotonic() - started
+
+
+def server_runs_since(tracking_uri: str, since_ms: int) -> list:
+    """Every run started on the server since ``since_ms``, whatever its tags (tests
+    run one at a time, so these are the test's own)."""
+    client = mlflow.MlflowClient(tracking_uri=tracking_uri)
+    experiments = [e.experiment_id for e in client.search_experiments()]
+    return client.search_runs(
+        experiments, filter_string=f"attributes.start_time >= {since_ms}"
+    )
+
+
+def _mlflow_down(env: dict[str, str]) -> None:
+    env["MLFLOW_TRACKING_URI"] = f"http://127.0.0.1:{free_port()}"
+
+
+def _postgres_port_closed(env: dict[str, str]) -> None:
+    env["POSTGRES_PORT"] = str(free_port())
+
+
+def _password_wrong(env: dict[str, str]) -> None:
+    env["POSTGRES_PASSWORD"] = WRONG_PASSWORD
+
+
+def _password_unset(env: dict[str, str]) -> None:
+    env.pop("POSTGRES_PASSWORD")
+
+
+#: case -> (how the environment is broken, the service named (any case), the variables)
+BROKEN = {
+    "mlflow_server_down": (
+        _mlflow_down,
+        "mlflow tracking server",
+        ("MLFLOW_TRACKING_URI",),
+    ),
+    "postgres_port_closed": (
+        _postgres_port_closed,
+        "postgres",
+        ("POSTGRES_HOST", "POSTGRES_PORT"),
+    ),
+    "postgres_password_wrong": (
+        _password_wrong,
+        "postgres",
+        ("POSTGRES_USER", "POSTGRES_PASSWORD"),
+    ),
+    # Fails resolving conf/dev/credentials.yml: names the variable and `dev_postgres`.
+    "postgres_password_unset": (_password_unset, "postgres", ("POSTGRES_PASSWORD",)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_dev_train_fails_fast_naming_what_to_fix(
+    case: str, local_project: Path, stack_env: dict[str, str]
+) -> None:
+    """Non-zero exit in < 60 s, the service and variables named, no secret, no run."""
+    breaks, service, variables = BROKEN[case]
+    env = dict(stack_env)
+    breaks(env)
+    since_ms = int(time.time() * 1000) - 1000
+
+    result, seconds = kedro_train(local_project, env)
+
+    assert result.returncode != 0, f"{case}: the run did not fail"
+    assert seconds < FAIL_FAST_SECONDS, f"{case}: took {seconds:.0f}s to fail"
+    assert service in result.stderr.lower(), (
+        f"{case}: stderr does not name {service!r}:\n{result.stderr[-3000:]}"
+    )
+    for variable in variables:
+        assert variable in result.stderr, (
+            f"{case}: stderr does not name {variable}:\n{result.stderr[-3000:]}"
+        )
+    output = result.stdout + result.stderr
+    assert stack_env["POSTGRES_PASSWORD"] not in output, f"{case}: password printed"
+    assert WRONG_PASSWORD not in output, f"{case}: the given password printed"
+    runs = server_runs_since(stack_env["MLFLOW_TRACKING_URI"], since_ms)
+    finished = [r.info.run_id for r in runs if r.info.status == "FINISHED"]
+    assert not finished, f"{case}: FINISHED run(s) {finished} on the DEV server"
+    assert not runs, (
+        f"{case}: run(s) {[(r.info.run_id, r.info.status) for r in runs]} were opened "
+        "on the DEV server although the preflight failed"
+    )
+
+
+def test_check_mlflow_server_on_a_closed_port_names_the_variable() -> None:
+    """A closed port fails at once with the URI and ``MLFLOW_TRACKING_URI``."""
+    uri = f"http://127.0.0.1:{free_port()}"
+    started = time.monotonic()
+    with pytest.raises(ServiceUnavailableError) as raised:
+        check_mlflow_server(uri, timeout=2.0)
+    assert time.monotonic() - started < 10
+    message = str(raised.value)
+    assert "MLflow" in message and uri in message and "MLFLOW_TRACKING_URI" in message
+    assert "infra/dev-stack up" in message
+
+
+def test_check_mlflow_server_never_shows_the_password_in_the_uri() -> None:
+    for uri in (
+        f"http://ml:s3cret-pw@127.0.0.1:{free_port()}",
+        "http://ml:s3cret-pw@127.0.0.1",  # no port: a URL urllib could not even parse
+        "http://ml:s3cret-pw@[::1",  # not a URL at all
+    ):
+        with pytest.raises(ServiceUnavailableError) as raised:
+            check_mlflow_server(uri, timeout=2.0)
+        assert "s3cret-pw" not in str(raised.value)
+        assert "***" in str(raised.value)
+
+
+def test_check_mlflow_server_counts_any_http_answer() -> None:
+    """A server that answers, even 401 (auth in front of MLflow), is up."""
+
+    class Unauthorized(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            self.send_response(401)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Unauthorized)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        check_mlflow_server(f"http://127.0.0.1:{server.server_port}", timeout=2.0)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_check_mlflow_server_ignores_non_http_stores() -> None:
+    """File and SQLite tracking stores have no server to check."""
+    for uri in (None, "", "sqlite:///mlruns.db", "file:///tmp/mlruns"):
+        check_mlflow_server(uri)
+
+
+def test_check_sql_engine_on_a_closed_port_names_the_variables() -> None:
+    """A closed port fails at once naming host/port variables, never the password."""
+    port = free_port()
+    secret = "s3cret-not-to-print"
+    engine = sa.create_engine(
+        f"postgresql+psycopg://mluser:{secret}@127.0.0.1:{port}/db"
+    )
+    started = time.monotonic()
+    with pytest.raises(ServiceUnavailableError) as raised:
+        check_sql_engine(engine, "spine_loader (loader SQL)")
+    engine.dispose()
+    assert time.monotonic() - started < 10
+    message = str(raised.value)
+    assert message.startswith("spine_loader (loader SQL): postgresql at 127.0.0.1:")
+    assert str(port) in message
+    assert "POSTGRES_HOST" in message and "POSTGRES_PORT" in message
+    assert secret not in message
+
+
+def test_check_sql_engine_with_a_wrong_password_names_the_login_variables(
+    stack_env: dict[str, str],
+) -> None:
+    """The DEV server rejects a wrong password: the login variables are named."""
+    url = sa.URL.create(
+        "postgresql+psycopg",
+        username=stack_env["POSTGRES_USER"],
+        password=WRONG_PASSWORD,
+        host=stack_env["POSTGRES_HOST"],
+        port=int(stack_env["POSTGRES_PORT"]),
+        database=stack_env["POSTGRES_DB"],
+    )
+    engine = sa.create_engine(url)
+    with pytest.raises(ServiceUnavailableError) as raised:
+        check_sql_engine(engine, "spine_loader (loader SQL)")
+    engine.dispose()
+    message = str(raised.value)
+    assert "POSTGRES_USER" in message and "POSTGRES_PASSWORD" in message
+    assert WRONG_PASSWORD not in message
+
+
+def test_checks_pass_on_the_running_stack(stack_env: dict[str, str]) -> None:
+    """The real DEV MLflow server and PostgreSQL pass both checks."""
+    check_mlflow_server(stack_env["MLFLOW_TRACKING_URI"])
+    url = sa.URL.create(
+        "postgresql+psycopg",
+        username=stack_env["POSTGRES_USER"],
+        password=stack_env["POSTGRES_PASSWORD"],
+        host=stack_env["POSTGRES_HOST"],
+        port=int(stack_env["POSTGRES_PORT"]),
+        database=stack_env["POSTGRES_DB"],
+    )
+    engine = sa.create_engine(url)
+    try:
+        check_sql_engine(engine, "spine_loader (loader SQL)")
+    finally:
+        engine.dispose()
+
+
+def test_redacted_text_hides_every_login_in_a_quoted_error() -> None:
+    message = (
+        "API request to http://alice:s3cret@127.0.0.1:5000/api/2.0/runs failed; "
+        "retried postgresql+psycopg://mmp:pg-pass@db:5432/mmp and redis://:r3d@host"
+    )
+    shown = redacted_text(message)
+    for secret in ("s3cret", "pg-pass", "r3d", "alice"):
+        assert secret not in shown
+    assert "http://***@127.0.0.1:5000/api/2.0/runs" in shown
+    assert "postgresql+psycopg://***@db:5432/mmp" in shown
+    assert redacted_text("no URL here") == "no URL here"
