@@ -10,7 +10,9 @@ the endpoint runs), the artifact's ``KedroPipelineModel.predict``, each inferenc
 called directly with the outputs of the one before, Feast's online read alone, and
 the same three nodes called in sequence without Kedro, and two costs kedro-mlflow adds
 per call (a new hook manager, which the app shares instead since
-``inference_runner.share_empty_hook_manager``, and a deep copy of the catalog). The difference between
+``runtime.hook_manager.share_empty_hook_manager``, and a deep copy of the catalog,
+with the fitted inputs shared as ``artifact.contract.load_model`` shares them and
+unshared as a bare ``mlflow.pyfunc.load_model`` leaves them). The difference between
 ``KedroPipelineModel.predict`` and the nodes in sequence is the per-call framework
 cost. Last, the model's own prediction in a hot loop and after 1 ms of idling before
 each call (a server between requests), and the whole ``_predict`` after 1 ms idling
@@ -62,6 +64,19 @@ def timed(
     return float(p50), float(p99)
 
 
+def bare_pyfunc_catalog(run_id: str) -> object:
+    """The catalog of the run's model as a plain ``mlflow.pyfunc.load_model`` has it."""
+    import mlflow
+
+    from mmp_kedro.artifact import contract
+
+    return (
+        mlflow.pyfunc.load_model(contract.model_uri(run_id))
+        .unwrap_python_model()
+        .loaded_catalog
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--run-id", required=True)
@@ -80,6 +95,7 @@ def main() -> None:
     artifact = app.state.artifact
     model = artifact.pipeline_model
     catalog = model.loaded_catalog
+    unshared_catalog = bare_pyfunc_catalog(args.run_id)
     augmenter = catalog.load("augmenter_config")
     preprocessor = catalog.load("preprocessor")
     estimator = catalog.load("model")
@@ -125,6 +141,10 @@ def main() -> None:
         ("  the three nodes in sequence, no Kedro", nodes_in_sequence),
         ("  kedro-mlflow: new hook manager (unshared)", _create_hook_manager),
         ("  kedro-mlflow: catalog deep copy", lambda: deepcopy(catalog)),
+        (
+            "    the same, fitted inputs not shared",
+            lambda: deepcopy(unshared_catalog),
+        ),
     ]
     print(f"run {args.run_id}, entity {entity}, {args.repeats} calls per stage")
     print(f"{'stage':45s} {'p50 ms':>8s} {'p99 ms':>8s}")

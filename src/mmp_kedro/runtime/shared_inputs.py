@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from kedro.io import MemoryDataset
+from kedro.io import DataCatalog, MemoryDataset
 
 
 class SharedMemoryDataset(MemoryDataset):
@@ -29,6 +29,10 @@ def share_fitted_inputs(pipeline_model: Any, names: Iterable[str]) -> None:
         DatasetNotFoundError: the model's catalog has no such entry.
     """
     catalog = pipeline_model.loaded_catalog
-    for name in names:
-        data = catalog.load(name)
-        catalog[name] = SharedMemoryDataset(data, copy_mode="assign")
+    shared = {
+        name: SharedMemoryDataset(catalog.load(name), copy_mode="assign")
+        for name in names
+    }
+    pipeline_model.loaded_catalog = DataCatalog(
+        {name: shared.get(name, dataset) for name, dataset in catalog.items()}
+    )
