@@ -31,14 +31,17 @@ from mmp_kedro.feature_store import (
     feature_store_factory,
     get_feature_store,
 )
-from mmp_kedro.feature_store.augmenter import feature_columns, feature_refs
+from mmp_kedro.feature_store.augmenter import (
+    feature_columns,
+    feature_refs,
+    features_by_join_key,
+)
 from mmp_kedro.recipe.schema import PREDICTION_COLUMNS
 from mmp_kedro.runtime.collector import freeze_for_serving
 from mmp_kedro.runtime.hook_manager import share_empty_hook_manager
 from mmp_kedro.services.preflight import (
     ServiceUnavailableError,
-    check_credentials_resolve,
-    check_mlflow_server,
+    check_tracking_server,
     resolved_config,
 )
 from mmp_kedro.services.redaction import redacted_text, redacted_url
@@ -133,9 +136,7 @@ def load_artifact(run_id: str) -> LoadedArtifact:
     # (right for training) would only make those threads fight over the cores.
     contract.fitted_inputs(pyfunc).model.limit_threads(1)
     metadata = contract.read_run_json(run_id, contract.MODEL_METADATA)
-    recipe = contract.read_run_yaml(run_id, contract.RECIPE_YAML_SNAPSHOT)
-    data = recipe.get("data_interface", {})
-    labels = [c for c in (data.get("target_col"), data.get("treatment_col")) if c]
+    labels = contract.read_recipe_snapshot(run_id).data_interface.label_columns
     loader_sql = contract.read_run_text(run_id, contract.LOADER_SQL_SNAPSHOT)
     names = request_fields(loader_sql, labels)
     augmenter = contract.read_run_yaml(run_id, contract.AUGMENTER_CONFIG_SNAPSHOT)
@@ -147,7 +148,7 @@ def load_artifact(run_id: str) -> LoadedArtifact:
         task_type=metadata["task_type"],
         request_fields=field_types(pyfunc.metadata.signature, names),
         label_columns=labels,
-        features_by_entity=features_by_entity(augmenter) if uses_store else {},
+        features_by_entity=features_by_join_key(augmenter) if uses_store else {},
         feature_columns=feature_columns(augmenter),  # none for pass_through
         metadata=metadata,
         optimization=contract.read_run_json(
@@ -172,17 +173,6 @@ def serving_params(model_metadata: Any) -> dict[str, Any]:
     return {**defaults, "run_mode": "serving", "return_intermediate": True}
 
 
-def features_by_entity(augmenter_config: dict[str, Any]) -> dict[str, list[str]]:
-    """Which features each entity key brings, from the bound store's registry."""
-    store = get_feature_store()
-    mapping: dict[str, list[str]] = {}
-    for group in augmenter_config["features"]:
-        view = store.get_feature_view(group["feature_namespace"])
-        for column in view.entity_columns:
-            mapping.setdefault(column.name, []).extend(group["features"])
-    return mapping
-
-
 def check_run_servable(settings: ServingSettings) -> dict[str, Any]:
     """The env's parameters, once serving is allowed and the run exists.
 
@@ -192,19 +182,14 @@ def check_run_servable(settings: ServingSettings) -> dict[str, Any]:
     loader = config_loader(settings.project_path, settings.env)
     parameters = check_serving_allowed(settings, loader)
     try:
-        check_credentials_resolve(loader)
+        # Fails in seconds; MLflow's own client retries for minutes first.
+        tracking_uri = check_tracking_server(loader)
     except ServiceUnavailableError as err:
         raise ServingRefusedError(str(err)) from None
-    mlflow_conf = _read_conf(settings, loader, "mlflow")
-    tracking_uri = (mlflow_conf.get("server") or {}).get("mlflow_tracking_uri")
     if tracking_uri:
         mlflow.set_tracking_uri(tracking_uri)
     try:
-        # Fails in seconds; MLflow's own client retries for minutes first.
-        check_mlflow_server(mlflow.get_tracking_uri())
         mlflow.MlflowClient().get_run(settings.run_id)
-    except ServiceUnavailableError as err:
-        raise ServingRefusedError(str(err)) from None
     except MlflowException as err:
         where = redacted_url(mlflow.get_tracking_uri())
         if err.error_code == "RESOURCE_DOES_NOT_EXIST":
@@ -247,11 +232,8 @@ def create_app(settings: ServingSettings) -> FastAPI:
     bind_feature_store(feature_store_factory(settings.project_path, settings.env))
     try:
         artifact = load_artifact(settings.run_id)
-    except (MlflowException, OSError) as err:
-        raise ServingRefusedError(
-            f"run '{settings.run_id}' has no servable model: is it a run of `kedro run "
-            f"--pipeline train` that finished? ({redacted_text(str(err).splitlines()[0])})"
-        ) from None
+    except ValueError as err:  # a file or the model the contract promises is missing
+        raise ServingRefusedError(str(err)) from None
     request_model = build_request_model(artifact.request_fields)
     response_model = _response_model(artifact)
     _quiet_per_call_logging()

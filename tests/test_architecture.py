@@ -9,6 +9,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 from project_helpers import PROJECT_ROOT
 
 
@@ -34,8 +35,23 @@ def test_every_import_contract_is_kept():
         assert f"{contract['name']} KEPT" in result.stdout, result.stdout[-4000:]
 
 
-def test_a_node_module_importing_another_pipeline_breaks_a_contract(tmp_path: Path):
-    """The contracts catch what they are for: evaluate's nodes importing augment's."""
+@pytest.mark.parametrize(
+    ("imported", "contract"),
+    [
+        (
+            "mmp_kedro.pipelines.augment import nodes",
+            "Entry pipelines reach a stage through its create_pipeline, never its nodes",
+        ),
+        (
+            "mmp_kedro.pipelines import augment",
+            "An entry pipeline's nodes import no other pipeline",
+        ),
+    ],
+)
+def test_a_node_module_importing_another_pipeline_breaks_a_contract(
+    tmp_path: Path, imported: str, contract: str
+):
+    """The contracts catch what they are for: evaluate's nodes importing augment."""
     shutil.copytree(PROJECT_ROOT / "src" / "mmp_kedro", tmp_path / "mmp_kedro")
     shutil.copytree(PROJECT_ROOT / "serving", tmp_path / "serving")
     shutil.copy2(PROJECT_ROOT / "pyproject.toml", tmp_path / "pyproject.toml")

@@ -18,7 +18,8 @@ from mmp_kedro.hooks import (
 from mmp_kedro.runtime.collector import CollectorHook
 
 HOOKS = (
-    CollectorHook(),  # first: the project's libraries load after it is created
+    # First: the pipelines, and Feast, causalml and scikit-learn with them, load after.
+    CollectorHook(),
     PreflightHook(),
     FeatureStoreHook(),
     RecipeHook(),

@@ -27,6 +27,10 @@ def test_the_run_is_named_tagged_and_given_the_recipe_params(catalog, tracking_s
     assert data.tags["task_type"] == "classification"
     assert data.params["recipe.model.class_path"] == "xgboost.XGBClassifier"
     assert data.params["recipe.hyperparameter_tuning.metric"] == "roc_auc"
+    # The typed training parameters, flattened as kedro-mlflow flattens a dict.
+    assert data.params["training.test_ratio"] == "0.25"
+    assert data.params["tuning.engine"] == "optuna"
+    assert data.params["tuning.pruning.n_startup_trials"] == "2"
 
 
 def test_after_the_run_the_score_is_in_the_name_and_the_signature_is_set(

@@ -17,6 +17,7 @@ import mlflow
 import yaml
 from mlflow.exceptions import MlflowException
 
+from mmp_kedro.recipe.schema import Recipe
 from mmp_kedro.runtime.shared_inputs import share_fitted_inputs
 from mmp_kedro.services.redaction import redacted_text, redacted_url
 
@@ -43,6 +44,8 @@ RUN_FILES = (
 #: The inference pipeline's inputs that training fitted: read-only once logged.
 FITTED_INPUTS = ("augmenter_config", "preprocessor", "model")
 
+_NOT_A_TRAIN_RUN = "is it a finished run of `kedro run --pipeline train` in this env?"
+
 
 def model_uri(run_id: str) -> str:
     """The pyfunc model of ``run_id``."""
@@ -63,8 +66,7 @@ def read_run_text(run_id: str, name: str) -> str:
         except MlflowException as err:
             raise ValueError(
                 f"run '{run_id}' has no {name} in the MLflow tracking server "
-                f"at {redacted_url(mlflow.get_tracking_uri())!r}: is it a run of "
-                f"`kedro run --pipeline train` in this env? "
+                f"at {redacted_url(mlflow.get_tracking_uri())!r}: {_NOT_A_TRAIN_RUN} "
                 f"({redacted_text(err.message)})"
             ) from None
         return Path(path).read_text(encoding="utf-8")
@@ -80,9 +82,25 @@ def read_run_yaml(run_id: str, name: str) -> Any:
     return yaml.safe_load(read_run_text(run_id, name))
 
 
+def read_recipe_snapshot(run_id: str) -> Recipe:
+    """The recipe the run was trained with (its ``recipe_yaml_snapshot``)."""
+    return Recipe.model_validate(read_run_yaml(run_id, RECIPE_YAML_SNAPSHOT))
+
+
 def load_model(run_id: str) -> mlflow.pyfunc.PyFuncModel:
-    """The run's pyfunc model, its fitted inputs shared by every ``predict`` call."""
-    model = mlflow.pyfunc.load_model(model_uri(run_id))
+    """The run's pyfunc model, its fitted inputs shared by every ``predict`` call.
+
+    Raises:
+        ValueError: the run has no model the tracking server can hand out.
+    """
+    try:
+        model = mlflow.pyfunc.load_model(model_uri(run_id))
+    except (MlflowException, OSError) as err:
+        raise ValueError(
+            f"run '{run_id}' has no loadable model in the MLflow tracking server at "
+            f"{redacted_url(mlflow.get_tracking_uri())!r}: {_NOT_A_TRAIN_RUN} "
+            f"({redacted_text(str(err).splitlines()[0])})"
+        ) from None
     share_fitted_inputs(model.unwrap_python_model(), FITTED_INPUTS)
     return model
 

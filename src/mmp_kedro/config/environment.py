@@ -30,10 +30,12 @@ def run_env(environ: Mapping[str, str] = os.environ) -> str:
     return _read(ENV_VARIABLE, environ) or DEFAULT_ENV
 
 
-def project_path(environ: Mapping[str, str] = os.environ) -> Path:
-    """The project named by ``MMP_PROJECT_PATH`` (or its deprecated name), else the
-    working directory."""
-    return Path(_read(PROJECT_PATH_VARIABLE, environ) or Path.cwd())
+def project_path(
+    environ: Mapping[str, str] = os.environ, default: Path | None = None
+) -> Path:
+    """The project named by ``MMP_PROJECT_PATH`` (or its deprecated name), else
+    ``default``, else the working directory."""
+    return Path(_read(PROJECT_PATH_VARIABLE, environ) or default or Path.cwd())
 
 
 def _read(name: str, environ: Mapping[str, str]) -> str | None:

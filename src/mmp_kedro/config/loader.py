@@ -20,8 +20,9 @@ CONFIG_LOADER_ARGS = {
         "feature_store": ["feature_store*", "feature_store*/**"],
         "mlflow": ["mlflow*", "mlflow*/**"],
     },
-    # An env's mlflow.yml says only what differs from conf/base/mlflow.yml.
-    "merge_strategy": {"mlflow": "soft"},
+    # An env's mlflow.yml and parameters*.yml say only what differs from conf/base:
+    # they are merged into it key by key.
+    "merge_strategy": {"mlflow": "soft", "parameters": "soft"},
     # `${oc.env:VAR,default}` in mlflow.yml (the tracking server's address) as well as
     # in credentials.yml. Secrets still belong in credentials.yml only.
     "custom_resolvers": {"oc.env": oc.env},

@@ -14,8 +14,6 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-#: Search engines the tune pipeline implements.
-TUNING_ENGINES = ("optuna",)
 CONF_FILE = "conf/<env>/parameters_training.yml (or conf/base/)"
 
 

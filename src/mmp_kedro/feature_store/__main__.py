@@ -13,6 +13,7 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
+from mmp_kedro.config import environment
 from mmp_kedro.config.loader import config_loader
 from mmp_kedro.feature_store.config import load_settings
 from mmp_kedro.feature_store.store import build_definitions, build_feature_store
@@ -42,8 +43,8 @@ def apply(project_path: Path, env: str, materialize: bool) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m mmp_kedro.feature_store")
     parser.add_argument("command", choices=["apply"])
-    parser.add_argument("--env", default="local")
-    parser.add_argument("--project-path", type=Path, default=Path.cwd())
+    parser.add_argument("--env", default=environment.run_env())
+    parser.add_argument("--project-path", type=Path, default=environment.project_path())
     parser.add_argument("--materialize", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(

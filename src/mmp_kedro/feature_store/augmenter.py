@@ -9,6 +9,7 @@ or before its ``event_timestamp``, within the view's TTL); ``serving`` reads are
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -44,12 +45,35 @@ def feature_columns(augmenter_config: dict[str, Any]) -> list[str]:
     ]
 
 
-def join_keys(augmenter_config: dict[str, Any]) -> list[str]:
-    """Join keys of the entities behind the configured feature views."""
+@dataclass(frozen=True)
+class FeatureSet:
+    """What an augmenter config reads: Feast references, the columns they land in,
+    and the entity keys they are joined on."""
+
+    refs: list[str]
+    columns: list[str]
+    join_keys: list[str]
+
+
+def feature_set(augmenter_config: dict[str, Any]) -> FeatureSet:
+    """The config's features, their join keys read from the bound store."""
     namespaces = tuple(
         group["feature_namespace"] for group in augmenter_config["features"]
     )
-    return list(entity_join_keys(namespaces))
+    return FeatureSet(
+        refs=feature_refs(augmenter_config),
+        columns=feature_columns(augmenter_config),
+        join_keys=list(entity_join_keys(namespaces)),
+    )
+
+
+def features_by_join_key(augmenter_config: dict[str, Any]) -> dict[str, list[str]]:
+    """Which feature columns each entity key brings, from the bound store."""
+    mapping: dict[str, list[str]] = {}
+    for group in augmenter_config["features"]:
+        for key in entity_join_keys((group["feature_namespace"],)):
+            mapping.setdefault(key, []).extend(group["features"])
+    return mapping
 
 
 def augment(
@@ -65,28 +89,27 @@ def augment(
         return spine
     if run_mode not in RUN_MODES:
         raise ValueError(f"run_mode must be one of {RUN_MODES}, got {run_mode!r}")
-    missing = sorted(set(join_keys(augmenter_config)) - set(spine.columns))
+    features = feature_set(augmenter_config)
+    missing = sorted(set(features.join_keys) - set(spine.columns))
     if missing:
         raise ValueError(
             f"the spine lacks the entity key column(s) {missing} needed by the features "
-            f"{feature_refs(augmenter_config)}; its columns are {list(spine.columns)}"
+            f"{features.refs}; its columns are {list(spine.columns)}"
         )
-    replaced = [c for c in feature_columns(augmenter_config) if c in spine.columns]
+    replaced = [c for c in features.columns if c in spine.columns]
     base = positional_index(spine.drop(columns=replaced) if replaced else spine)
     read = historical_features if run_mode == "batch" else online_features
-    features = read(base, augmenter_config)
     return pd.DataFrame(
-        {**dict(base.items()), **features}, index=base.index, copy=False
+        {**dict(base.items()), **read(base, features)}, index=base.index, copy=False
     )
 
 
 def historical_features(
-    spine: pd.DataFrame, augmenter_config: dict[str, Any]
+    spine: pd.DataFrame, features: FeatureSet
 ) -> dict[str, pd.Series]:
     """Each feature's point-in-time values for the spine's rows, in the spine's
     order (the spine has rows 0..n-1)."""
-    keys = join_keys(augmenter_config)
-    entity_df = spine[[*keys, EVENT_TIMESTAMP]].reset_index(drop=True)
+    entity_df = spine[[*features.join_keys, EVENT_TIMESTAMP]].reset_index(drop=True)
     entity_df[EVENT_TIMESTAMP] = as_naive_utc(
         entity_df[EVENT_TIMESTAMP]
     ).dt.tz_localize("UTC")
@@ -94,40 +117,41 @@ def historical_features(
     joined = (
         get_feature_store()
         .get_historical_features(
-            entity_df=entity_df,
-            features=feature_refs(augmenter_config),
-            full_feature_names=False,
+            entity_df=entity_df, features=features.refs, full_feature_names=False
         )
         .to_df()
     )
     # Offline stores may reorder rows: restore the spine's order exactly.
     joined = joined.sort_values(_ROW_ID).reset_index(drop=True)
-    return {name: joined[name] for name in feature_columns(augmenter_config)}
+    return {name: joined[name] for name in features.columns}
 
 
-def online_features(
-    spine: pd.DataFrame, augmenter_config: dict[str, Any]
-) -> dict[str, list[Any]]:
+def online_features(spine: pd.DataFrame, features: FeatureSet) -> dict[str, list[Any]]:
     """Each feature's latest value in the online store for the spine's rows, one
     list per column in the spine's row order (None where the store has none)."""
-    keys = join_keys(augmenter_config)
+    keys = features.join_keys
     key_columns = (spine[key].tolist() for key in keys)
     rows = [dict(zip(keys, values, strict=True)) for values in zip(*key_columns)]
     response = (
         get_feature_store()
-        .get_online_features(features=feature_refs(augmenter_config), entity_rows=rows)
+        .get_online_features(features=features.refs, entity_rows=rows)
         .to_dict()
     )
-    return {name: response[name] for name in feature_columns(augmenter_config)}
+    return {name: response[name] for name in features.columns}
 
 
-def check_features_exist(recipe: ResolvedRecipe) -> None:
+def check_features_exist(recipe: ResolvedRecipe, feature_store: str | None) -> None:
     """Every namespace and feature the recipe asks for is in the bound store's
-    registry.
+    registry (nothing to check for a pass-through augmenter, or where the env's
+    ``feature_store`` parameter turns the store off).
 
     Raises:
         RecipeError: naming the recipe file, the field and what the registry has.
     """
+    if recipe.spec.augmenter.type != "feature_store" or feature_store_disabled(
+        feature_store
+    ):
+        return
     try:
         views = {view.name: view for view in get_feature_store().list_feature_views()}
     except Exception as err:  # noqa: BLE001 - any registry failure gets one message

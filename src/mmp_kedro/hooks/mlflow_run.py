@@ -10,6 +10,7 @@ import mlflow
 from kedro.framework.hooks import hook_impl
 from kedro.io import DataCatalog
 from kedro.pipeline import Pipeline
+from pydantic import BaseModel
 
 from mmp_kedro.artifact.logged_model import build_signature
 from mmp_kedro.recipe import ResolvedRecipe
@@ -39,7 +40,9 @@ class MlflowRunHook:
                 "task_type": recipe.spec.data_interface.task_type,
             }
         )
-        mlflow.log_params(recipe.summary_params())
+        mlflow.log_params(
+            {**recipe.summary_params(), **typed_params(pipeline, catalog)}
+        )
 
     @hook_impl(tryfirst=True)  # before kedro-mlflow logs the model and ends the run
     def after_pipeline_run(self, pipeline: Pipeline, catalog: DataCatalog) -> None:
@@ -59,6 +62,30 @@ class MlflowRunHook:
                 recipe.spec.data_interface.label_columns,
                 inference_params(pipeline.inference, catalog),
             )
+
+
+def typed_params(pipeline: Pipeline, catalog: DataCatalog) -> dict[str, Any]:
+    """The pipeline's typed ``params:`` inputs (``training``, ``tuning``), flattened
+    as kedro-mlflow flattens a dict parameter (``tuning.pruning.n_startup_trials``);
+    kedro-mlflow itself logs a typed one as a single string."""
+    flat: dict[str, Any] = {}
+    for name in sorted(pipeline.inputs()):
+        if name.startswith(PARAMS_PREFIX):
+            value = catalog.load(name)
+            if isinstance(value, BaseModel):
+                flat.update(_flattened(name.removeprefix(PARAMS_PREFIX), value))
+    return flat
+
+
+def _flattened(prefix: str, value: Any) -> dict[str, Any]:
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    if not isinstance(value, dict):
+        return {prefix: value}
+    flat: dict[str, Any] = {}
+    for key, item in value.items():
+        flat.update(_flattened(f"{prefix}.{key}", item))
+    return flat
 
 
 def inference_params(inference: Pipeline, catalog: DataCatalog) -> dict[str, Any]:

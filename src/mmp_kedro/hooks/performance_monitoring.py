@@ -9,6 +9,7 @@ from kedro.framework.hooks import hook_impl
 from kedro.io import DataCatalog
 from kedro.pipeline import Pipeline
 
+from mmp_kedro.config.loader import DEFAULT_ENV
 from mmp_kedro.monitoring.history import best_previous_run
 from mmp_kedro.monitoring.performance import (
     CONF_KEY,
@@ -45,7 +46,7 @@ class PerformanceMonitoringHook:
             return
         self._config = parse_config(
             catalog.load(f"params:{CONF_KEY}"),
-            source=f"parameters of env '{run_params.get('env') or 'local'}'",
+            source=f"parameters of env '{run_params.get('env') or DEFAULT_ENV}'",
         )
 
     @hook_impl(tryfirst=True)

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from kedro.config import MissingConfigException
 from kedro.framework.context import KedroContext
 from kedro.framework.hooks import hook_impl
 
-from mmp_kedro.services.preflight import (
-    check_credentials_resolve,
-    check_mlflow_server,
-)
+from mmp_kedro.services.preflight import check_tracking_server
 
 
 class PreflightHook:
@@ -18,9 +14,4 @@ class PreflightHook:
 
     @hook_impl(tryfirst=True)
     def after_context_created(self, context: KedroContext) -> None:
-        check_credentials_resolve(context.config_loader)
-        try:
-            server = context.config_loader["mlflow"].get("server") or {}
-        except MissingConfigException:
-            return
-        check_mlflow_server(server.get("mlflow_tracking_uri"))
+        check_tracking_server(context.config_loader)

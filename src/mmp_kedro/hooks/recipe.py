@@ -9,10 +9,7 @@ from kedro.framework.hooks import hook_impl
 from kedro.io import DataCatalog, DatasetError
 from kedro.pipeline import Pipeline
 
-from mmp_kedro.feature_store.augmenter import (
-    check_features_exist,
-    feature_store_disabled,
-)
+from mmp_kedro.feature_store.augmenter import check_features_exist
 from mmp_kedro.recipe import RecipeError, ResolvedRecipe
 from mmp_kedro.services.preflight import check_catalog_services
 
@@ -29,10 +26,7 @@ class RecipeHook:
             return
         recipe = load_validated_recipe(catalog)
         check_catalog_services(catalog)
-        if recipe.spec.augmenter.type == "feature_store" and not feature_store_disabled(
-            catalog.load("params:feature_store")
-        ):
-            check_features_exist(recipe)
+        check_features_exist(recipe, catalog.load("params:feature_store"))
         log.info(
             "recipe '%s' is valid: %s, %s task, tuning %s",
             recipe.name,

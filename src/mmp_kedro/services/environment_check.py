@@ -31,6 +31,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from mmp_kedro.config import environment
 from mmp_kedro.config.loader import CONFIG_LOADER_ARGS
 from mmp_kedro.feature_store.config import load_settings, merged_repo_config
 from mmp_kedro.services.preflight import (
@@ -440,9 +441,16 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m mmp_kedro.check",
         description="Check that this machine can run the project in a Kedro env.",
     )
-    parser.add_argument("--env", default="local", help="local, dev or prod")
     parser.add_argument(
-        "--project-path", type=Path, default=Path.cwd(), help="default: cwd"
+        "--env",
+        default=environment.run_env(),
+        help="local, dev or prod (default: KEDRO_ENV, else local)",
+    )
+    parser.add_argument(
+        "--project-path",
+        type=Path,
+        default=environment.project_path(),
+        help="default: MMP_PROJECT_PATH, else the working directory",
     )
     args = parser.parse_args(argv)
     # Kedro's config loader uses an OmegaConf API that warns; not this user's concern.

@@ -70,6 +70,25 @@ def check_credentials_resolve(config_loader: Any) -> None:
         return
 
 
+def check_tracking_server(config_loader: Any) -> str | None:
+    """The env's credentials resolve and its MLflow server, if an HTTP one, answers.
+
+    Returns:
+        The tracking URI of the env's ``mlflow.yml`` (None for an env without one).
+
+    Raises:
+        ServiceUnavailableError: a variable is not set, or the server does not answer.
+    """
+    check_credentials_resolve(config_loader)
+    try:
+        server = resolved_config(config_loader, "mlflow").get("server") or {}
+    except MissingConfigException:
+        return None
+    tracking_uri = server.get("mlflow_tracking_uri")
+    check_mlflow_server(tracking_uri)
+    return tracking_uri
+
+
 def check_mlflow_server(tracking_uri: str | None, timeout: float = 5.0) -> None:
     """An HTTP tracking server answers ``/health`` (file/sqlite stores need nothing).
 

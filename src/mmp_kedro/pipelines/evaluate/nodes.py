@@ -23,9 +23,7 @@ log = logging.getLogger(__name__)
 
 def fetch_recipe_snapshot(run_id: str) -> Recipe:
     """The recipe the run was trained with (its ``recipe_yaml_snapshot``)."""
-    return Recipe.model_validate(
-        contract.read_run_yaml(run_id, contract.RECIPE_YAML_SNAPSHOT)
-    )
+    return contract.read_recipe_snapshot(run_id)
 
 
 def evaluate_run(

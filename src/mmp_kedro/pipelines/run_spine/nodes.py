@@ -17,8 +17,9 @@ def require_run_id(run_id: str | None) -> str:
     """The run id to work from, or a message saying how to pass one."""
     if not run_id or not str(run_id).strip():
         raise ValueError(
-            "this pipeline works from a trained run: add "
-            "`--params run_id=<mlflow run id>` to `kedro run --pipeline ...`"
+            "batch_inference and evaluate work from a trained run: pass its MLflow "
+            "run id, `kedro run --pipeline batch_inference --params "
+            "run_id=<mlflow run id>` (or `--pipeline evaluate`)"
         )
     return str(run_id).strip()
 
