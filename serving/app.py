@@ -189,7 +189,7 @@ def check_run_servable(settings: ServingSettings) -> dict[str, Any]:
     if tracking_uri:
         mlflow.set_tracking_uri(tracking_uri)
     try:
-        mlflow.MlflowClient().get_run(settings.run_id)
+        run = mlflow.MlflowClient().get_run(settings.run_id)
     except MlflowException as err:
         where = redacted_url(mlflow.get_tracking_uri())
         if err.error_code == "RESOURCE_DOES_NOT_EXIST":
@@ -208,6 +208,10 @@ def check_run_servable(settings: ServingSettings) -> dict[str, Any]:
             f"the MLflow tracking server {where} could not give run "
             f"'{settings.run_id}': {redacted_text(str(err.message).splitlines()[0])}"
         ) from None
+    try:
+        contract.check_finished(run)
+    except ValueError as err:
+        raise ServingRefusedError(str(err)) from None
     return parameters
 
 

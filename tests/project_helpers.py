@@ -102,19 +102,36 @@ def prepare_local_data(project: Path, n_events: int = SAMPLE_EVENTS) -> None:
     apply(project, "local", materialize=True)
 
 
+def _kedro_env() -> dict[str, str]:
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1"}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    return env
+
+
 def run_kedro(
     project: Path, *args: str, timeout: int = 900
 ) -> subprocess.CompletedProcess:
     """``kedro run ...`` in ``project`` as a user would type it."""
-    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1"}
-    env.pop("MLFLOW_TRACKING_URI", None)
     return subprocess.run(
         [str(Path(sys.executable).parent / "kedro"), "run", *args],
         cwd=project,
-        env=env,
+        env=_kedro_env(),
         capture_output=True,
         text=True,
         timeout=timeout,
+    )
+
+
+def start_kedro(project: Path, *args: str) -> subprocess.Popen:
+    """``kedro run ...`` in ``project``, started and not waited for; its output
+    (stderr merged) is a text pipe on ``stdout``."""
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "kedro"), "run", *args],
+        cwd=project,
+        env=_kedro_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 

@@ -10,10 +10,13 @@ from mmp_kedro.config.loader import CONFIG_LOADER_ARGS  # noqa: F401 - read by K
 from mmp_kedro.hooks import (
     FeatureStoreHook,
     MlflowRunHook,
+    NodeFailureHook,
     NodeTimingHook,
     PerformanceMonitoringHook,
     PreflightHook,
     RecipeHook,
+    RunInterruptionHook,
+    StagedOutputsHook,
 )
 from mmp_kedro.runtime.collector import CollectorHook
 
@@ -25,7 +28,10 @@ HOOKS = (
     RecipeHook(),
     MlflowRunHook(),
     NodeTimingHook(),
+    NodeFailureHook(),
     PerformanceMonitoringHook(),
+    RunInterruptionHook(),
+    StagedOutputsHook(),
 )
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader

@@ -51,4 +51,4 @@ def test_the_runner_param_defaults_to_the_artifact_runner() -> None:
     assert RUNNER_PARAM == {"runner": "InferenceRunner"}
     kwargs = pipeline_model_kwargs()
     assert isinstance(kwargs["runner"], InferenceRunner)
-    assert log_model_kwargs()["artifact_path"] == MODEL_ARTIFACT_PATH
+    assert log_model_kwargs()["name"] == MODEL_ARTIFACT_PATH

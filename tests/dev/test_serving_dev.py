@@ -337,3 +337,23 @@ def _parent_pid(stat: Path) -> int | None:
         return int(stat.read_text().rsplit(")", 1)[1].split()[1])
     except (OSError, IndexError, ValueError):
         return None
+
+
+def test_a_run_that_did_not_finish_is_refused_in_one_line(dev_mlflow):
+    """A KILLED run (an interrupted training) is never served: exit 2, its status
+    and the reason it ended named."""
+    experiment = dev_mlflow.get_experiment_by_name("mmp-kedro-refusals")
+    run = dev_mlflow.create_run(
+        experiment.experiment_id
+        if experiment
+        else dev_mlflow.create_experiment("mmp-kedro-refusals")
+    )
+    dev_mlflow.set_tag(run.info.run_id, "mmp.end_reason", "interrupted by SIGINT")
+    dev_mlflow.set_terminated(run.info.run_id, "KILLED")
+    result = run_serving("--env", "dev", "--run-id", run.info.run_id)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert (
+        f"run '{run.info.run_id}' is KILLED (interrupted by SIGINT), not FINISHED"
+        in result.stderr
+    )
+    assert "Traceback" not in result.stderr

@@ -6,6 +6,7 @@ All data is synthetic and small, so the whole module runs in seconds.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
@@ -197,7 +198,9 @@ def test_tuning_scores_differ_and_pruned_trials_are_counted() -> None:
     assert record["best_params"] == {**best["params"], "random_state": 0}
 
 
-def test_env_timeout_ends_the_search_early_with_the_best_completed_trial() -> None:
+def test_env_timeout_ends_the_search_early_with_the_best_completed_trial(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     """``timeout_seconds`` stops a 1000-trial search; the best finished trial wins."""
     recipe = make_recipe(
         class_path="sklearn.ensemble.RandomForestClassifier",
@@ -212,7 +215,8 @@ def test_env_timeout_ends_the_search_early_with_the_best_completed_trial() -> No
     train, _ = holdout_split(make_frame(), recipe, test_ratio=0.25, random_state=0)
     limits = tuning_params(timeout_seconds=1, pruning=NO_PRUNING)
 
-    record = run_search(train, recipe, TRAINING, limits)
+    with caplog.at_level(logging.WARNING, logger="mmp_kedro"):
+        record = run_search(train, recipe, TRAINING, limits)
 
     history = record["optimization_history"]
     completed = [t for t in history if t["state"] == "COMPLETE"]
@@ -222,6 +226,14 @@ def test_env_timeout_ends_the_search_early_with_the_best_completed_trial() -> No
     assert record["best_score"] == pytest.approx(max(t["value"] for t in completed))
     best = next(t for t in completed if t["number"] == record["best_trial"])
     assert record["best_params"] == {**best["params"], "random_state": 0, "n_jobs": 1}
+    # The user is told the timeout, not the recipe's n_trials, ended tuning.
+    (warning,) = [
+        r.getMessage() for r in caplog.records if r.name.startswith("mmp_kedro")
+    ]
+    assert warning.startswith(
+        f"tuning.timeout_seconds=1 ended tuning after {record['total_trials']} of the "
+        "recipe's 1000 trials"
+    )
 
 
 def test_tuning_that_finishes_no_trial_says_to_raise_the_timeout(
@@ -258,3 +270,37 @@ def test_auuc_beats_the_shuffled_baseline_for_true_effect_scores() -> None:
     assert result["qini"] > result["qini_shuffled_baseline"], result
     assert result["ate"] == pytest.approx(effect.mean())
     assert result["ate_observed"] == pytest.approx(effect.mean(), abs=0.04)
+
+
+def test_a_refused_hyperparameter_fails_its_trial_and_the_study_goes_on(caplog):
+    """LogisticRegression refuses C <= 0: those trials fail with the reason, the
+    others complete and the best of them wins."""
+    recipe = make_recipe(
+        hyperparameters={"C": {"type": "float", "low": -1.0, "high": 1.0}},
+        n_trials=8,
+    )
+    train, _ = holdout_split(make_frame(200), recipe, test_ratio=0.25, random_state=0)
+    with caplog.at_level(logging.WARNING, logger=search.__name__):
+        record = run_search(train, recipe, TRAINING, tuning_params(pruning=NO_PRUNING))
+    history = record["optimization_history"]
+    failed = [t for t in history if t["state"] == "FAIL"]
+    assert failed and len(failed) < len(history)
+    assert all(t["params"]["C"] <= 0 for t in failed)
+    assert all("C" in t["failure"] for t in failed), failed
+    assert record["best_params"]["C"] > 0
+    assert any("failed with {'C'" in r.getMessage() for r in caplog.records)
+
+
+def test_when_every_trial_is_refused_the_error_names_the_parameter():
+    recipe = make_recipe(
+        hyperparameters={"C": {"type": "float", "low": -2.0, "high": -1.0}},
+        n_trials=3,
+    )
+    train, _ = holdout_split(make_frame(200), recipe, test_ratio=0.25, random_state=0)
+    with pytest.raises(ValueError) as raised:
+        run_search(train, recipe, TRAINING, TUNING)
+    message = str(raised.value)
+    assert message.startswith(
+        "every one of the 3 tuning trials failed; the first, with {'C'"
+    )
+    assert "model.hyperparameters ranges (['C'])" in message

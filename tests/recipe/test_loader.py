@@ -8,6 +8,7 @@ throw-away project (``recipes/`` plus the example loader SQL) built per test.
 from __future__ import annotations
 
 import copy
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -144,6 +145,35 @@ MALFORMED: dict[str, Case] = {
             "has no class 'XGBClasifier'",
             "did you mean",
             "'XGBClassifier'",
+        ),
+    ),
+    "a clustering model in a classification recipe": Case(
+        "classifier",
+        both(
+            set_("model.class_path", "sklearn.cluster.KMeans"),
+            set_(HP, {"n_clusters": {"type": "int", "low": 2, "high": 5}}),
+        ),
+        (
+            "model.class_path 'sklearn.cluster.KMeans' is a clusterer",
+            "task_type is 'classification', which needs a classifier",
+            "task_type 'clustering'",
+        ),
+    ),
+    "a classifier in a regression recipe": Case(
+        "regression",
+        set_("model.class_path", "xgboost.XGBClassifier"),
+        ("'xgboost.XGBClassifier' is a classifier", "needs a regressor"),
+    ),
+    "a probability metric for a classifier without predict_proba": Case(
+        "classifier",
+        both(
+            set_("model.class_path", "sklearn.linear_model.RidgeClassifier"),
+            set_(HP, {"alpha": {"type": "float", "low": 0.1, "high": 10.0}}),
+        ),
+        (
+            "hyperparameter_tuning.metric 'roc_auc' is scored from predicted "
+            "probabilities",
+            "'sklearn.linear_model.RidgeClassifier' has no predict_proba()",
         ),
     ),
     "class_path class has no fit or predict": Case(
@@ -596,3 +626,105 @@ def test_every_problem_of_a_recipe_is_listed_at_once(project):
     assert "invalid recipe (2 problem(s))" in message
     assert "  - hyperparameter_tunning: unknown field" in message
     assert "  - preprocessor.name: " in message
+
+
+# -- confinement: recipes and loader SQL come from recipes/ only ----------------------
+
+
+@pytest.mark.parametrize("relative", [True, False], ids=["../ path", "absolute path"])
+def test_a_recipe_outside_recipes_is_refused_naming_the_folder(
+    project, tmp_path_factory, relative
+):
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "evil.yaml"
+    elsewhere.write_text(yaml.safe_dump(BASES["uplift"]))
+    name = os.path.relpath(elsewhere, project) if relative else str(elsewhere)
+    message = load_error(project, name)
+    assert f"recipe '{name}' is {elsewhere.resolve()}" in message
+    assert (
+        f"outside the project's recipes folder {(project / 'recipes').resolve()}"
+        in (message)
+    )
+
+
+def test_a_recipe_linked_from_outside_is_refused(project, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "linked.yaml"
+    elsewhere.write_text(yaml.safe_dump(BASES["uplift"]))
+    (project / "recipes" / "linked.yaml").symlink_to(elsewhere)
+    assert "outside the project's recipes folder" in load_error(project, "linked")
+
+
+@pytest.mark.parametrize(
+    "source_uri", [".env", "recipes/../.env"], ids=["project root", "../ in recipes"]
+)
+def test_a_loader_outside_recipes_is_refused_without_its_content(project, source_uri):
+    (project / ".env").write_text("POSTGRES_PASSWORD=s3cret-value\nREDIS_PORT=1\n")
+    recipe = copy.deepcopy(BASES["uplift"])
+    recipe["loader"]["source_uri"] = source_uri
+    write(project, BROKEN, recipe)
+    message = load_error(project)
+    assert f"loader.source_uri '{source_uri}' is {(project / '.env').resolve()}" in (
+        message
+    )
+    assert "outside the project's recipes folder" in message
+    assert "s3cret" not in message and "POSTGRES_PASSWORD" not in message
+
+
+def test_a_loader_that_is_not_a_sql_file_is_refused(project):
+    env_like = project / "recipes" / "sql" / "settings.env"
+    env_like.write_text("POSTGRES_PASSWORD=s3cret-value\n")
+    recipe = copy.deepcopy(BASES["uplift"])
+    recipe["loader"]["source_uri"] = "recipes/sql/settings.env"
+    write(project, BROKEN, recipe)
+    message = load_error(project)
+    assert "loader.source_uri 'recipes/sql/settings.env' is not a .sql file" in message
+    assert "s3cret" not in message
+
+
+def test_a_sql_file_that_does_not_parse_is_quoted_short_and_redacted(project):
+    bad = project / LOADERS / "not_sql.sql"
+    bad.write_text("-- copied by mistake\nDB_PASSWORD=s3cret-value-that-is-long\nx=1\n")
+    recipe = copy.deepcopy(BASES["uplift"])
+    recipe["loader"]["source_uri"] = f"{LOADERS}/not_sql.sql"
+    write(project, BROKEN, recipe)
+    message = load_error(project)
+    assert f"{LOADERS}/not_sql.sql: SQL does not parse: line " in message
+    assert "s3cret" not in message
+    quoted = message.split("(near ", 1)[1] if "(near " in message else ""
+    assert len(quoted) <= 30, message
+
+
+def test_control_value_applies_to_uplift_only(project):
+    recipe = copy.deepcopy(BASES["classifier"])
+    recipe["data_interface"]["control_value"] = "control"
+    write(project, BROKEN, recipe)
+    assert "treatment_col/treatment_value/control_value only apply to task_type" in (
+        load_error(project)
+    )
+
+
+def test_control_value_must_differ_from_the_treatment_value(project):
+    recipe = copy.deepcopy(BASES["uplift"])
+    recipe["data_interface"]["control_value"] = [
+        "control",
+        recipe["data_interface"]["treatment_value"],
+    ]
+    write(project, BROKEN, recipe)
+    assert "control_value must differ from treatment_value" in load_error(project)
+
+
+def test_named_control_values_and_allowed_duplicates_load(project):
+    recipe = copy.deepcopy(BASES["uplift"])
+    recipe["data_interface"]["control_value"] = ["control", "placebo"]
+    recipe["loader"]["allow_duplicate_rows"] = True
+    write(project, "with_controls", recipe)
+    spec = load_recipe("with_controls", project / "recipes").spec
+    assert spec.data_interface.control_values == ["control", "placebo"]
+    assert spec.loader.allow_duplicate_rows is True
+
+
+def test_a_recipe_name_too_long_for_the_file_system_says_so(project):
+    with pytest.raises(RecipeError) as raised:
+        load_recipe("r" * 300, project / "recipes")
+    message = str(raised.value)
+    assert "is 300 characters long" in message
+    assert "at most 255 bytes" in message

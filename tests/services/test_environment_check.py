@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -174,6 +175,22 @@ def test_local_with_data_needs_no_variables(local_project: Path) -> None:
     assert statuses(output)["env vars"] == "ok"
     assert "none needed by conf/base, conf/local" in output
     assert "embedded" in output
+
+
+def test_local_notices_a_truncated_parquet_file(
+    local_project: Path, tmp_path: Path
+) -> None:
+    project = copy_project(tmp_path / "project")
+    shutil.copytree(local_project / "data", project / "data", dirs_exist_ok=True)
+    events = project / "data" / "01_raw" / "events.parquet"
+    events.write_bytes(events.read_bytes()[:1000])
+
+    code, output = run_check("local", without_stack_variables(), project)
+
+    assert code == 1, output
+    assert statuses(output)["data/01_raw/events.parquet"] == "wrong", output
+    assert "not a whole parquet file" in output
+    assert "run `make data`" in output
 
 
 def test_scan_env_vars_tells_required_from_defaulted(tmp_path: Path) -> None:

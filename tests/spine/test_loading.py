@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 import sqlalchemy as sa
 
 from mmp_kedro.spine import SQLQueryRunner, run_loader_sql
+from mmp_kedro.spine.loading import as_utc_bound
 
 SQL = """
 WITH events AS (SELECT 'u1' AS user_id, 'p1' AS product_id),
@@ -44,3 +47,57 @@ def test_a_value_the_database_refuses_is_named_with_its_reason(value, reason) ->
     assert f"{{'start_date': {value!r}}}" in message
     assert reason in message
     assert "--params" in message
+
+
+WINDOW_SQL = """
+SELECT user_id, event_timestamp FROM (VALUES
+    ('before', TIMESTAMP '2025-02-28 18:59:59'),
+    ('after', TIMESTAMP '2025-02-28 19:00:00')
+) AS t(user_id, event_timestamp)
+WHERE event_timestamp >= CAST(:start_date AS TIMESTAMP)
+"""
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        "2025-03-01 00:00:00+05:00",
+        "2025-03-01T00:00:00+0500",
+        datetime(2025, 3, 1, tzinfo=timezone(timedelta(hours=5))),
+        "2025-02-28T19:00:00Z",
+    ],
+    ids=["offset", "compact offset", "aware datetime", "Z"],
+)
+def test_a_timestamp_with_an_offset_is_bound_as_utc(start) -> None:
+    runner = SQLQueryRunner(sa.create_engine("duckdb:///:memory:"), [])
+    spine = run_loader_sql(runner, WINDOW_SQL, {"start_date": start}, "x.sql")
+    assert spine["user_id"].tolist() == ["after"]
+
+
+def test_values_without_an_offset_are_bound_as_given() -> None:
+    assert as_utc_bound("2025-03-01") == "2025-03-01"
+    assert as_utc_bound("2025-03-01 05:00:00") == "2025-03-01 05:00:00"
+    assert as_utc_bound("u-05:00") == "u-05:00"
+    assert as_utc_bound(7) == 7
+
+
+@pytest.mark.parametrize("state", ["missing", "truncated"])
+def test_a_missing_or_truncated_data_file_is_named_with_the_fix(tmp_path, state):
+    import pandas as pd
+
+    path = tmp_path / "events.parquet"
+    if state == "truncated":
+        pd.DataFrame({"user_id": ["u1"] * 500}).to_parquet(path)
+        path.write_bytes(path.read_bytes()[:200])
+    runner = SQLQueryRunner(
+        sa.create_engine("duckdb:///:memory:"),
+        [f"CREATE OR REPLACE VIEW events AS SELECT * FROM read_parquet('{path}')"],
+    )
+    with pytest.raises(ValueError) as raised:
+        run_loader_sql(runner, "SELECT * FROM events", {}, "recipes/sql/x.sql")
+    message = str(raised.value)
+    assert message.startswith(
+        f"recipes/sql/x.sql: the env's spine_loader could not read its data ({path})"
+    )
+    assert "`make data`" in message
+    assert ("No files found" if state == "missing" else "magic bytes") in message

@@ -44,12 +44,52 @@ RUN_FILES = (
 #: The inference pipeline's inputs that training fitted: read-only once logged.
 FITTED_INPUTS = ("augmenter_config", "preprocessor", "model")
 
+#: The tag of a run that did not finish, saying why (an interruption, a crash).
+END_REASON_TAG = "mmp.end_reason"
+
 _NOT_A_TRAIN_RUN = "is it a finished run of `kedro run --pipeline train` in this env?"
 
 
 def model_uri(run_id: str) -> str:
     """The pyfunc model of ``run_id``."""
     return f"runs:/{run_id}/{MODEL_ARTIFACT_PATH}"
+
+
+def require_finished_run(run_id: str) -> None:
+    """Refuse a run that is unknown or not FINISHED: a FAILED, KILLED or RUNNING
+    run may have no model, or one whose files do not belong together.
+
+    Raises:
+        ValueError: one line naming the run, its status and why it ended.
+    """
+    where = redacted_url(mlflow.get_tracking_uri())
+    try:
+        run = mlflow.MlflowClient().get_run(run_id)
+    except MlflowException as err:
+        if err.error_code == "RESOURCE_DOES_NOT_EXIST":
+            raise ValueError(
+                f"run '{run_id}' does not exist on the MLflow tracking server at "
+                f"{where!r}: pass the run id of a finished training run"
+            ) from None
+        raise ValueError(
+            f"the MLflow tracking server at {where!r} could not give run "
+            f"'{run_id}': {redacted_text(str(err.message).splitlines()[0])}"
+        ) from None
+    check_finished(run)
+
+
+def check_finished(run: Any) -> None:
+    """Refuse an MLflow ``Run`` whose status is not FINISHED (see
+    :func:`require_finished_run`)."""
+    status = run.info.status
+    if status == "FINISHED":
+        return
+    reason = run.data.tags.get(END_REASON_TAG)
+    why = f" ({reason})" if reason else ""
+    raise ValueError(
+        f"run '{run.info.run_id}' is {status}{why}, not FINISHED: it has no complete "
+        "model; use a finished run of `kedro run --pipeline train`"
+    )
 
 
 def read_run_text(run_id: str, name: str) -> str:

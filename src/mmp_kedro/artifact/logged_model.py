@@ -55,7 +55,7 @@ def log_model_kwargs() -> dict[str, Any]:
     columns are known; "auto" is kedro-mlflow's fallback.
     """
     return {
-        "artifact_path": MODEL_ARTIFACT_PATH,
+        "name": MODEL_ARTIFACT_PATH,
         "signature": "auto",
         "pip_requirements": pip_requirements(),
         "code_paths": code_paths(),

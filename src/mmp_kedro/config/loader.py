@@ -8,6 +8,8 @@ from pathlib import Path
 from kedro.config import OmegaConfigLoader
 from omegaconf.resolvers import oc
 
+from mmp_kedro.config.scratch import run_scratch_path
+
 #: Kedro's default run env, the LOCAL environment of the blueprint.
 DEFAULT_ENV = "local"
 
@@ -25,7 +27,8 @@ CONFIG_LOADER_ARGS = {
     "merge_strategy": {"mlflow": "soft", "parameters": "soft"},
     # `${oc.env:VAR,default}` in mlflow.yml (the tracking server's address) as well as
     # in credentials.yml. Secrets still belong in credentials.yml only.
-    "custom_resolvers": {"oc.env": oc.env},
+    # `${run_scratch:<file>}`: a run's intermediate files, in a directory of its own.
+    "custom_resolvers": {"oc.env": oc.env, "run_scratch": run_scratch_path},
 }
 
 

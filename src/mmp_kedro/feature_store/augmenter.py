@@ -175,3 +175,40 @@ def check_features_exist(recipe: ResolvedRecipe, feature_store: str | None) -> N
                 f"{recipe.path}: augmenter.features.{index}.features {unknown} are not "
                 f"in namespace '{group.feature_namespace}'; it has {sorted(known)}"
             )
+        _check_file_source(
+            view, group.features, f"{recipe.path}: augmenter.features.{index}"
+        )
+
+
+def _check_file_source(view: Any, features: list[str], where: str) -> None:
+    """A parquet feature table (LOCAL's file sources) holds the view's join keys,
+    timestamp and the features asked for: Feast would fail deep in its join."""
+    # Imported here: training's preflight needs them, the serving path never does.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from feast import FileSource
+
+    source = view.batch_source
+    path = getattr(source, "path", None)
+    if not isinstance(source, FileSource) or not path:
+        return
+    try:
+        columns = set(pq.read_schema(path).names)
+    except (OSError, pa.ArrowException) as err:
+        raise RecipeError(
+            f"{where}: the feature table {path} of namespace '{view.name}' cannot be "
+            f"read ({str(err).splitlines()[0]}): run `make data` on LOCAL, or fix "
+            "the file"
+        ) from None
+    needed = [
+        *(column.name for column in view.entity_columns),
+        source.timestamp_field,
+        *features,
+    ]
+    missing = [column for column in needed if column not in columns]
+    if missing:
+        raise RecipeError(
+            f"{where}: the feature table {path} of namespace '{view.name}' has no "
+            f"column(s) {missing} (it has {sorted(columns)}): add them to the file, or "
+            "declare the view as the file is in conf/base/feature_store.yml"
+        )

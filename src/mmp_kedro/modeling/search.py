@@ -97,7 +97,8 @@ def run_search(
         )
         workers = 1
     study_name = tuning.study_name or f"mmp-{uuid.uuid4().hex[:12]}"
-    optuna.logging.set_verbosity(optuna.logging.WARNING)  # _log_progress says it once
+    # _log_progress says once what each trial did, a failed one's reason included.
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
     study = _create_study(study_name, storage, direction, random_state, tuning)
     search = _Search(train_rows, recipe, training, metric)
     started = time.perf_counter()
@@ -124,6 +125,7 @@ def run_search(
         n_trials=spec.n_trials,
         timeout=tuning.timeout_seconds,
         n_jobs=tuning.n_jobs,
+        catch=TRIAL_ERRORS,
         callbacks=[_stop_at(spec.n_trials), _log_progress(metric, spec.n_trials)],
     )
     for helper in helpers:
@@ -133,6 +135,17 @@ def run_search(
                 f"an Optuna worker process failed (exit code {helper.exitcode})"
             )
     elapsed = time.perf_counter() - started
+    trials_run = len(study.get_trials(deepcopy=False))
+    if trials_run < spec.n_trials:
+        log.warning(
+            "tuning.timeout_seconds=%g ended tuning after %d of the recipe's %d "
+            "trials (%.0f s): raise it in conf/<env>/parameters_training.yml, or "
+            "lower hyperparameter_tuning.n_trials",
+            tuning.timeout_seconds,
+            trials_run,
+            spec.n_trials,
+            elapsed,
+        )
     return _optimization_record(
         study, recipe, metric, direction, elapsed, len(search.folds), workers
     )
@@ -164,7 +177,14 @@ class _Search:
         trial.set_user_attr("worker_pid", os.getpid())
         scores, fit_seconds = [], 0.0
         for step, (fit_index, valid_index) in enumerate(self.folds):
-            fitted = fit_pipeline(self.train_rows.iloc[fit_index], recipe, params)
+            try:
+                fitted = fit_pipeline(self.train_rows.iloc[fit_index], recipe, params)
+            except optuna.TrialPruned:
+                raise
+            except Exception as err:
+                # Recorded as a failed trial; the study goes on with the next one.
+                trial.set_user_attr("failure", _one_line(err))
+                raise
             fit_seconds += fitted.model.fit_seconds
             trial.set_user_attr("fit_seconds", fit_seconds)
             fold_metrics = score_pipeline(
@@ -177,6 +197,11 @@ class _Search:
                     f"pruned after fold {step + 1}/{len(self.folds)}"
                 )
         return float(np.mean(scores))
+
+
+#: A trial that raises one of these is recorded as failed and the study goes on
+#: (a model refusing a hyperparameter value raises its library's own error).
+TRIAL_ERRORS = (Exception,)
 
 
 # fork: a worker starts in milliseconds with the data already in memory; it opens
@@ -207,12 +232,13 @@ def _join_study(
     n_trials: int,
 ) -> None:
     """A worker process: load the shared study and run trials until it has enough."""
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
     study = _create_study(name, storage, direction, seed, tuning)
     study.optimize(
         search.objective,
         n_trials=n_trials,
         timeout=tuning.timeout_seconds,
+        catch=TRIAL_ERRORS,
         callbacks=[_stop_at(n_trials)],
     )
 
@@ -233,6 +259,16 @@ def _optimization_record(
 ) -> dict[str, Any]:
     trials = study.get_trials(deepcopy=False)
     completed = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
+    failed = [t for t in trials if t.state == optuna.trial.TrialState.FAIL]
+    if not completed and failed:
+        first = failed[0]
+        raise ValueError(
+            f"every one of the {len(trials)} tuning trials failed; the first, with "
+            f"{first.params}, because the model refused it: "
+            f"{first.user_attrs.get('failure', 'unknown error')}. Narrow the "
+            f"recipe's model.hyperparameters ranges ({sorted(first.params)}) to "
+            "values the model accepts"
+        )
     if not completed:
         raise RuntimeError(
             f"tuning finished no trial in {elapsed:.0f}s: raise the env's "
@@ -274,10 +310,16 @@ def _optimization_record(
                 },
                 "duration_seconds": t.duration.total_seconds() if t.duration else None,
                 "worker_pid": t.user_attrs.get("worker_pid"),
+                "failure": t.user_attrs.get("failure"),
             }
             for t in trials
         ],
     }
+
+
+def _one_line(err: BaseException) -> str:
+    first = (str(err).strip().splitlines() or [""])[0]
+    return f"{type(err).__name__}: {first[:300]}"
 
 
 def _log_progress(metric: str, n_trials: int):
@@ -286,6 +328,15 @@ def _log_progress(metric: str, n_trials: int):
             best = f"{study.best_value:.5f}"
         except ValueError:
             best = "n/a"
+        if trial.state == optuna.trial.TrialState.FAIL:
+            log.warning(
+                "trial %d/%d failed with %s: %s",
+                trial.number + 1,
+                n_trials,
+                trial.params,
+                trial.user_attrs.get("failure", "unknown error"),
+            )
+            return
         value = "pruned" if trial.value is None else f"{trial.value:.5f}"
         log.info(
             "trial %d/%d %s: %s=%s (best so far %s)",

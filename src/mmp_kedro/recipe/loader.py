@@ -9,10 +9,12 @@ from __future__ import annotations
 import difflib
 import importlib
 import inspect
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import sklearn.base
 import yaml
 from pydantic import ValidationError
 
@@ -81,7 +83,7 @@ def load_recipe(name: str | None, recipes_dir: Path) -> ResolvedRecipe:
     except ValidationError as err:
         raise RecipeError(_format_validation_error(shown, err)) from None
 
-    loader_sql, spine_columns = _read_loader_sql(spec, project_path, shown)
+    loader_sql, spine_columns = _read_loader_sql(spec, recipes_dir, shown)
     _check_columns(spec, spine_columns, shown)
     _check_model_class(spec, shown)
     return ResolvedRecipe(
@@ -117,6 +119,7 @@ def find_recipe_file(name: str | None, recipes_dir: Path) -> Path:
             "no recipe given: run `kedro run --pipeline train --params recipe=<name>` "
             f"with one of {available_recipes(recipes_dir)}"
         )
+    _check_name_length(name, recipes_dir)
     as_path = Path(name)
     candidates = (
         [project_path / as_path]
@@ -125,6 +128,7 @@ def find_recipe_file(name: str | None, recipes_dir: Path) -> Path:
     )
     for candidate in candidates:
         if candidate.is_file():
+            _check_inside(candidate, recipes_dir, f"recipe '{name}'")
             return candidate
     known = available_recipes(recipes_dir)
     close = difflib.get_close_matches(str(name), known, n=3)
@@ -134,6 +138,32 @@ def find_recipe_file(name: str | None, recipes_dir: Path) -> Path:
         f"{', '.join(_shown(c, project_path) for c in candidates)}). "
         f"Available recipes: {known}.{hint}"
     )
+
+
+def _check_name_length(name: str, recipes_dir: Path) -> None:
+    """A name the file system can hold as ``<name>.yaml`` (255 bytes on most)."""
+    try:
+        limit = os.pathconf(recipes_dir if recipes_dir.is_dir() else ".", "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    for part in Path(name).parts:
+        size = len(f"{part}.yaml".encode())
+        if size > limit:
+            raise RecipeError(
+                f"recipe name '{part[:40]}...' is {len(part)} characters long: a file "
+                f"name on this file system holds at most {limit} bytes "
+                f"({size} with '.yaml'); rename the recipe file to a shorter name"
+            )
+
+
+def _check_inside(path: Path, recipes_dir: Path, what: str) -> None:
+    """``path``, links followed, is inside ``recipes_dir``, or a RecipeError."""
+    resolved, folder = path.resolve(), recipes_dir.resolve()
+    if not resolved.is_relative_to(folder):
+        raise RecipeError(
+            f"{what} is {resolved}, outside the project's recipes folder {folder}: "
+            "recipes and their loader SQL are read from that folder only"
+        )
 
 
 def _shown(path: Path, project_path: Path) -> str:
@@ -161,14 +191,22 @@ def _format_validation_error(shown: str, err: ValidationError) -> str:
 
 
 def _read_loader_sql(
-    spec: Recipe, project_path: Path, shown: str
+    spec: Recipe, recipes_dir: Path, shown: str
 ) -> tuple[str, list[str]]:
-    sql_path = project_path / spec.loader.source_uri
+    source = spec.loader.source_uri
+    sql_path = recipes_dir.parent / source
     if not sql_path.is_file():
         raise RecipeError(
-            f"{shown}: loader.source_uri '{spec.loader.source_uri}' is not a file "
+            f"{shown}: loader.source_uri '{source}' is not a file "
             f"(expected a SQL file relative to the project root, e.g. "
             f"recipes/sql/loaders/<name>.sql)"
+        )
+    _check_inside(sql_path, recipes_dir, f"{shown}: loader.source_uri '{source}'")
+    if sql_path.resolve().suffix != ".sql":
+        raise RecipeError(
+            f"{shown}: loader.source_uri '{source}' is not a .sql file: the loader "
+            "is one SELECT in a .sql file under recipes/, e.g. "
+            "recipes/sql/loaders/<name>.sql"
         )
     sql = sql_path.read_text(encoding="utf-8")
     try:
@@ -272,9 +310,73 @@ def _check_model_class(spec: Recipe, shown: str) -> None:
             f"{shown}: model.class_path '{class_path}' lacks {missing}; a {task} model "
             "needs fit() and predict()"
         )
+    _check_model_kind(model_class, spec, shown)
     _check_hyperparameter_names(
         model_class, spec.model.hyperparameters, shown, class_path
     )
+
+
+#: What a task's model must be, as scikit-learn's estimator tags tell it.
+_KIND_OF_TASK = {
+    "classification": "classifier",
+    "regression": "regressor",
+    "clustering": "clusterer",
+}
+_EXAMPLE_OF_KIND = {
+    "classifier": "xgboost.XGBClassifier",
+    "regressor": "lightgbm.LGBMRegressor",
+    "clusterer": "sklearn.cluster.KMeans",
+}
+_TASK_OF_KIND = {kind: task for task, kind in _KIND_OF_TASK.items()}
+
+#: Metrics scored from predicted probabilities, not from predicted labels.
+PROBABILITY_METRICS = ("roc_auc", "log_loss")
+
+
+def _estimator_kind(model_class: type) -> str | None:
+    """``classifier``, ``regressor`` or ``clusterer`` for a scikit-learn-style class
+    (None when its tags say none of these, as for causalml's learners)."""
+    try:
+        estimator = model_class()
+    except Exception:  # a class that needs arguments: nothing to tell
+        return None
+    for kind, test in (
+        ("classifier", sklearn.base.is_classifier),
+        ("regressor", sklearn.base.is_regressor),
+        ("clusterer", sklearn.base.is_clusterer),
+    ):
+        try:
+            if test(estimator):
+                return kind
+        except Exception:  # not a scikit-learn estimator
+            return None
+    return None
+
+
+def _check_model_kind(model_class: type, spec: Recipe, shown: str) -> None:
+    """A classification recipe trains a classifier, and so on; a metric scored
+    from probabilities needs ``predict_proba``."""
+    task = spec.data_interface.task_type
+    class_path = spec.model.class_path
+    wanted = _KIND_OF_TASK.get(task)
+    kind = _estimator_kind(model_class)
+    if wanted and kind and kind != wanted:
+        raise RecipeError(
+            f"{shown}: model.class_path '{class_path}' is a {kind}, but "
+            f"data_interface.task_type is '{task}', which needs a {wanted}: use one "
+            f"(e.g. '{_EXAMPLE_OF_KIND[wanted]}') or task_type '{_TASK_OF_KIND[kind]}'"
+        )
+    metric = spec.tuning_metric
+    if (
+        spec.hyperparameter_tuning.enabled
+        and metric in PROBABILITY_METRICS
+        and not callable(getattr(model_class, "predict_proba", None))
+    ):
+        raise RecipeError(
+            f"{shown}: hyperparameter_tuning.metric '{metric}' is scored from "
+            f"predicted probabilities and '{class_path}' has no predict_proba(); "
+            "tune on accuracy or f1, or use a classifier with predict_proba()"
+        )
 
 
 def _check_hyperparameter_names(

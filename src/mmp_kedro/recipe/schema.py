@@ -159,6 +159,9 @@ class LoaderSpec(_Strict):
     """``loader``: the SQL file that defines the entity spine."""
 
     source_uri: Annotated[str, Field(min_length=1)]
+    #: Rows repeating another row's entity keys and event_timestamp are refused
+    #: unless this says they are meant.
+    allow_duplicate_rows: bool = False
 
 
 class FeatureRef(_Strict):
@@ -224,6 +227,11 @@ class DataInterfaceSpec(_Strict):
     target_col: str | None = None
     treatment_col: str | None = None
     treatment_value: str | int | float | bool | None = None
+    #: The value(s) of treatment_col that mark control rows; needed when the column
+    #: has more than one value besides treatment_value.
+    control_value: str | int | float | bool | list[str | int | float | bool] | None = (
+        None
+    )
 
     @model_validator(mode="after")
     def _columns_for_task(self) -> DataInterfaceSpec:
@@ -237,14 +245,29 @@ class DataInterfaceSpec(_Strict):
                     "task_type 'causal' needs 'treatment_value' (the value of "
                     "treatment_col that marks treated rows)"
                 )
-        elif self.treatment_col or self.treatment_value is not None:
+            if str(self.treatment_value) in {str(c) for c in self.control_values}:
+                raise ValueError("control_value must differ from treatment_value")
+        elif (
+            self.treatment_col
+            or self.treatment_value is not None
+            or self.control_value is not None
+        ):
             raise ValueError(
-                f"treatment_col/treatment_value only apply to task_type 'causal', "
-                f"not '{self.task_type}'"
+                f"treatment_col/treatment_value/control_value only apply to task_type "
+                f"'causal', not '{self.task_type}'"
             )
         if self.target_col and self.target_col == self.treatment_col:
             raise ValueError("target_col and treatment_col must differ")
         return self
+
+    @property
+    def control_values(self) -> list[str | int | float | bool]:
+        """The named control values (empty: the one other value is control)."""
+        if self.control_value is None:
+            return []
+        if isinstance(self.control_value, list):
+            return list(self.control_value)
+        return [self.control_value]
 
     @property
     def label_columns(self) -> list[str]:

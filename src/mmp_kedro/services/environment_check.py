@@ -22,6 +22,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import sqlalchemy as sa
 from kedro.config import MissingConfigException, OmegaConfigLoader
 from packaging.requirements import Requirement
@@ -174,7 +176,7 @@ def check_directories(project_path: Path, env: str) -> list[CheckResult]:
     results = [_exists(project_path, path, fix) for path, fix in folders.items()]
     if all(result.passed for result in results):
         files = data_files(_loader(project_path, env, os.environ))
-        results += [_exists(project_path, path, DATA_FIX) for path in files]
+        results += [_data_file(project_path, path) for path in files]
     return results
 
 
@@ -183,6 +185,27 @@ def _exists(project_path: Path, relative: str, fix: str) -> CheckResult:
     if path.exists():
         return CheckResult(relative, "ok", "present")
     return CheckResult(relative, "missing", f"no {path}", fix)
+
+
+def _data_file(project_path: Path, relative: str) -> CheckResult:
+    """Present, and for a parquet file readable to its footer (a truncated copy is
+    not)."""
+    result = _exists(project_path, relative, DATA_FIX)
+    if not result.passed or not relative.endswith(".parquet"):
+        return result
+    problem = parquet_problem(project_path / relative)
+    if problem:
+        return CheckResult(relative, "wrong", problem, DATA_FIX)
+    return result
+
+
+def parquet_problem(path: Path) -> str | None:
+    """Why ``path`` is not a whole parquet file (None when it is one)."""
+    try:
+        metadata = pq.read_metadata(path)
+    except (OSError, pa.ArrowException) as err:
+        return f"not a whole parquet file ({str(err).splitlines()[0]})"
+    return None if metadata.num_columns else "a parquet file without columns"
 
 
 def data_files(loader: OmegaConfigLoader) -> list[str]:
@@ -398,7 +421,13 @@ def _loader(
     return OmegaConfigLoader(
         conf_source=str(project_path / "conf"),
         env=env,
-        **{**CONFIG_LOADER_ARGS, "custom_resolvers": {"oc.env": env_or_marker}},
+        **{
+            **CONFIG_LOADER_ARGS,
+            "custom_resolvers": {
+                **CONFIG_LOADER_ARGS["custom_resolvers"],
+                "oc.env": env_or_marker,
+            },
+        },
     )
 
 

@@ -26,3 +26,18 @@ def redacted_url(url: str) -> str:
 def without_secret(text: str, secret: str | None) -> str:
     """``text`` with every occurrence of ``secret`` (a password) as ``***``."""
     return text.replace(secret, "***") if secret else text
+
+
+#: ``NAME=value`` or ``name: value`` where the name says it holds a secret.
+_SECRET_ASSIGNMENT = re.compile(
+    r"(?i)([\w.-]*(?:password|passwd|secret|token|key)[\w.-]*\s*[=:]\s*)\S+"
+)
+
+EXCERPT_LENGTH = 20
+
+
+def redacted_excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
+    """At most ``length`` characters of ``text`` (a line of a file that failed to
+    parse), logins and secret-looking assignments shown as ``***``."""
+    text = _SECRET_ASSIGNMENT.sub(r"\1***", redacted_text(text))
+    return text if len(text) <= length else text[: length - 1] + "…"

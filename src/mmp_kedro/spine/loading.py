@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -14,6 +16,24 @@ from mmp_kedro.spine.sql import bind_parameter_names
 class SQLQueryError(ValueError):
     """The database refused a query for its bound values (a value of the wrong type
     or format, or SQL the engine does not accept), with the driver's reason."""
+
+
+class DataSourceError(ValueError):
+    """A statement of the env's ``spine_loader.init_sql`` failed: most often a data
+    file it reads is missing or not whole (a truncated parquet file)."""
+
+    def __init__(self, reason: str, statement: str):
+        files = re.findall(r"read_parquet\('([^']+)'\)", statement)
+        named = f" ({', '.join(files)})" if files else ""
+        super().__init__(
+            f"the env's spine_loader could not read its data{named}: {reason}. "
+            "On LOCAL, `make data` writes the sample data; otherwise fix the file or "
+            "the catalog's spine_loader.init_sql"
+        )
+
+
+def _reason(err: sa.exc.DBAPIError) -> str:
+    return str(err.orig).strip().splitlines()[0]
 
 
 class SQLQueryRunner:
@@ -37,15 +57,34 @@ class SQLQueryRunner:
         """
         with self._engine.connect() as connection:
             for statement in self._init_sql:
-                connection.exec_driver_sql(statement)
+                try:
+                    connection.exec_driver_sql(statement)
+                except sa.exc.DBAPIError as err:
+                    raise DataSourceError(_reason(err), statement) from None
             try:
                 return pd.read_sql_query(sa.text(sql), connection, params=parameters)
             except (sa.exc.DataError, sa.exc.ProgrammingError) as err:
-                reason = str(err.orig).strip().splitlines()[0]
+                reason = _reason(err)
                 raise SQLQueryError(
                     f"the database refused it with the bound values {parameters}: "
                     f"{reason}"
                 ) from None
+
+
+#: An ISO date-time that ends with a UTC offset or ``Z``.
+_OFFSET_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})$"
+)
+
+
+def as_utc_bound(value: Any) -> Any:
+    """``value``, or the naive UTC datetime it denotes when it carries an offset."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    if isinstance(value, str) and _OFFSET_DATETIME.match(value.strip()):
+        stamp = pd.Timestamp(value.strip()).tz_convert("UTC").tz_localize(None)
+        return stamp.to_pydatetime()
+    return value
 
 
 def run_loader_sql(
@@ -54,7 +93,9 @@ def run_loader_sql(
     """Rows of ``sql``, its ``:name`` placeholders bound from Kedro parameters.
 
     Values are passed to the driver as parameters, so a value can never change the
-    statement (no SQL injection through ``--params``).
+    statement (no SQL injection through ``--params``). A timestamp with a UTC offset
+    (``2025-03-01 00:00:00+05:00``) is bound as the naive UTC time it denotes, as the
+    spine's timestamps are: a ``CAST(... AS TIMESTAMP)`` would drop the offset.
 
     Raises:
         ValueError: a placeholder has no value, the database refuses a value (naming
@@ -70,7 +111,9 @@ def run_loader_sql(
             "them in conf/<env>/parameters.yml"
         )
     try:
-        spine = spine_loader.query(sql, {n: parameters[n] for n in names})
+        spine = spine_loader.query(sql, {n: as_utc_bound(parameters[n]) for n in names})
+    except DataSourceError as err:
+        raise ValueError(f"{source}: {err}") from None
     except SQLQueryError as err:
         raise ValueError(
             f"{source}: {err}. Check the values passed with `--params` (dates as "

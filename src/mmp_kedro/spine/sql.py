@@ -10,7 +10,9 @@ import re
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError
+from sqlglot.errors import ParseError, SqlglotError
+
+from mmp_kedro.services.redaction import redacted_excerpt
 
 _BIND_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
@@ -23,14 +25,29 @@ def parse_loader_sql(sql: str, source: str = "loader SQL") -> exp.Query:
     """Parse one SELECT statement, or fail naming ``source``."""
     try:
         statements = [s for s in sqlglot.parse(sql) if s is not None]
-    except ParseError as err:
-        raise LoaderSQLError(f"{source}: SQL does not parse: {err}") from None
+    except SqlglotError as err:
+        raise LoaderSQLError(f"{source}: SQL does not parse: {_where(err)}") from None
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
         raise LoaderSQLError(
             f"{source}: expected exactly one SELECT statement, found "
             f"{len(statements)} statement(s)"
         )
     return statements[0]
+
+
+def _where(err: SqlglotError) -> str:
+    """Where and why the SQL failed to parse, quoting at most a short, redacted
+    excerpt of it: the file may not be SQL at all, and hold secrets."""
+    problems = getattr(err, "errors", None) if isinstance(err, ParseError) else None
+    if not problems:
+        return "it cannot be split into SQL tokens (an unclosed quote?)"
+    first = problems[0]
+    reason = str(first.get("description") or "invalid SQL").split(" <Token", 1)[0]
+    excerpt = redacted_excerpt(str(first.get("highlight") or ""))
+    return (
+        f"line {first.get('line')}, column {first.get('col')}: {reason} "
+        f"(near {excerpt!r})"
+    )
 
 
 def output_columns(sql: str, source: str = "loader SQL") -> list[str]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 import pytest
+import yaml
 from project_helpers import run_kedro
 
 pytestmark = pytest.mark.e2e
@@ -70,3 +73,48 @@ def test_batch_inference_without_run_id_says_how_to_pass_one(local_project):
     result = run_kedro(local_project, "--pipeline", "batch_inference")
     assert result.returncode != 0
     assert "--params run_id=" in result.stderr
+
+
+def test_a_failed_second_write_leaves_both_outputs_as_they_were(
+    local_project, trained_runs
+):
+    """batch_intermediates cannot be written (its folder is a file): the run fails,
+    batch_predictions is not replaced, and nothing staged is left behind."""
+    run_id = trained_runs["uplift_model_exp3"]
+    outputs = local_project / "data" / "07_model_output"
+    params = f"run_id={run_id},start_date={WINDOW[0]},end_date={WINDOW[1]}"
+    result = run_kedro(
+        local_project, "--pipeline", "batch_inference", "--params", params
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    before = {
+        name: (outputs / name).read_bytes()
+        for name in ("batch_predictions.parquet", "batch_intermediates.parquet")
+    }
+
+    broken = local_project / "conf" / "broken_output"
+    shutil.copytree(local_project / "conf" / "local", broken)
+    try:
+        (outputs / "not_a_folder").write_text("")
+        catalog = yaml.safe_load((broken / "catalog.yml").read_text())
+        catalog["batch_intermediates"]["filepath"] = (
+            "data/07_model_output/not_a_folder/batch_intermediates.parquet"
+        )
+        (broken / "catalog.yml").write_text(yaml.safe_dump(catalog))
+        result = run_kedro(
+            local_project,
+            "--env",
+            "broken_output",
+            "--pipeline",
+            "batch_inference",
+            "--params",
+            f"run_id={run_id},start_date=2025-03-01,end_date=2025-03-15",
+        )
+    finally:
+        shutil.rmtree(broken)
+        (outputs / "not_a_folder").unlink()
+    assert result.returncode != 0
+    assert "batch_intermediates" in result.stderr or "not_a_folder" in result.stderr
+    after = {name: (outputs / name).read_bytes() for name in before}
+    assert after == before
+    assert not [p.name for p in outputs.iterdir() if ".staging-" in p.name]

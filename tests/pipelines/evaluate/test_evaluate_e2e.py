@@ -81,3 +81,26 @@ def test_evaluate_without_run_id_says_how_to_pass_one(local_project):
     result = run_kedro(local_project, "--pipeline", "evaluate")
     assert result.returncode != 0
     assert "--params run_id=" in result.stderr
+
+
+def test_a_one_row_window_gives_strict_json_and_a_warning(local_project, trained_runs):
+    events = pd.read_parquet(local_project / "data" / "01_raw" / "events.parquet")
+    stamps = events["event_timestamp"].dt.tz_convert(None).sort_values()
+    single = stamps[~stamps.duplicated(keep=False)].iloc[len(stamps) // 2]
+    window = f"start_date={single},end_date={single + pd.Timedelta(microseconds=1)}"
+    run_id = trained_runs["uplift_model_exp3"]
+    result = run_kedro(
+        local_project, "--pipeline", "evaluate", "--params", f"run_id={run_id},{window}"
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+
+    def refuse(constant: str):
+        raise ValueError(f"{constant} is not JSON")
+
+    text = (local_project / "data" / "08_reporting" / "evaluation.json").read_text()
+    report = json.loads(text, parse_constant=refuse)
+    assert report["rows"] == 1
+    assert report["metrics"]["ate_observed"] is None  # one group: undefined
+    (warning,) = report["warnings"]
+    assert "only 1 rows in the window, below evaluation.min_rows=100" in warning
+    assert warning in result.stdout + result.stderr

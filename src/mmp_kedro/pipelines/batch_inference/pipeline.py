@@ -17,6 +17,8 @@ def create_pipeline(**kwargs) -> Pipeline:
                 predict_batch,
                 inputs=["spine", "run_id"],
                 outputs=["batch_predictions", "batch_intermediates"],
+                # Both outputs are staged; swapped in only once both were written.
+                confirms=["batch_predictions", "batch_intermediates"],
                 name="predict_batch",
             ),
         ],

@@ -8,6 +8,7 @@ for this run's context parameters, exactly as its test split was scored in train
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 import pandas as pd
@@ -32,8 +33,13 @@ def evaluate_run(
     run_id: str,
     loader_sql: str,
     parameters: dict[str, Any],
+    min_rows: int,
 ) -> dict[str, Any]:
     """The run's task metrics on ``spine``, with what they were computed from.
+
+    A metric the rows leave undefined (an uplift on one treatment group, say) is
+    ``None``, so the report is strict JSON. Fewer rows than ``min_rows`` (the env's
+    ``evaluation.min_rows``) are scored but warned about, in the log and the report.
 
     Raises:
         ValueError: the rows lack the recipe's target or treatment column.
@@ -49,12 +55,15 @@ def evaluate_run(
     metrics = score_pipeline(
         FittedPipeline(fitted.preprocessor, fitted.model), augmented, recipe
     )
-    log.info(
-        "run %s on %d rows: %s",
-        run_id,
-        len(spine),
-        {name: round(value, 4) for name, value in metrics.items()},
-    )
+    defined = {name: _finite_or_none(value) for name, value in metrics.items()}
+    log.info("run %s on %d rows: %s", run_id, len(spine), defined)
+    warnings = []
+    if len(spine) < min_rows:
+        warnings.append(
+            f"only {len(spine)} rows in the window, below evaluation.min_rows="
+            f"{min_rows}: these metrics are noisy; widen the window"
+        )
+        log.warning("run %s: %s", run_id, warnings[-1])
     return {
         "run_id": run_id,
         "task_type": recipe.data_interface.task_type,
@@ -62,5 +71,11 @@ def evaluate_run(
         "bound_parameters": {
             name: parameters[name] for name in bind_parameter_names(loader_sql)
         },
-        "metrics": {name: float(value) for name, value in metrics.items()},
+        "metrics": defined,
+        "warnings": warnings,
     }
+
+
+def _finite_or_none(value: float) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None

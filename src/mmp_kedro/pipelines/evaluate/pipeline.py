@@ -21,13 +21,20 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 evaluate_run,
-                inputs=["spine", "recipe", "run_id", "loader_sql", "parameters"],
+                inputs=[
+                    "spine",
+                    "recipe",
+                    "run_id",
+                    "loader_sql",
+                    "parameters",
+                    "params:evaluation.min_rows",
+                ],
                 outputs="evaluation_report",
                 name="evaluate_run",
             ),
         ],
         namespace="evaluate",
         inputs={"spine_loader"},
-        parameters={"run_id"},
+        parameters={"run_id", "evaluation.min_rows"},
         outputs={"evaluation_report"},
     )

@@ -14,14 +14,17 @@ from mmp_kedro.spine import SQLQueryRunner, run_loader_sql
 
 
 def require_run_id(run_id: str | None) -> str:
-    """The run id to work from, or a message saying how to pass one."""
+    """The run id to work from: given, and a FINISHED run on the tracking server;
+    otherwise a message saying how to pass one, or what is wrong with the run."""
     if not run_id or not str(run_id).strip():
         raise ValueError(
             "batch_inference and evaluate work from a trained run: pass its MLflow "
             "run id, `kedro run --pipeline batch_inference --params "
             "run_id=<mlflow run id>` (or `--pipeline evaluate`)"
         )
-    return str(run_id).strip()
+    run_id = str(run_id).strip()
+    contract.require_finished_run(run_id)
+    return run_id
 
 
 def fetch_loader_sql(run_id: str) -> str:

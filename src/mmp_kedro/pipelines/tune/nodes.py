@@ -13,6 +13,11 @@ from mmp_kedro.modeling.estimator import TrainedModel
 from mmp_kedro.modeling.fitting import FittedPipeline, fit_pipeline, score_pipeline
 from mmp_kedro.modeling.search import run_search
 from mmp_kedro.modeling.splits import holdout_split
+from mmp_kedro.modeling.training_data import (
+    check_features,
+    check_labels,
+    check_split_sizes,
+)
 from mmp_kedro.recipe import ResolvedRecipe
 
 log = logging.getLogger(__name__)
@@ -21,7 +26,17 @@ log = logging.getLogger(__name__)
 def split_train_test(
     augmented: pd.DataFrame, recipe: ResolvedRecipe, training: TrainingParams
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Train rows (tuning and the final fit) and test rows (the final score only)."""
+    """Train rows (tuning and the final fit) and test rows (the final score only).
+
+    Raises:
+        TrainingDataError: the labels cannot train the model (a constant or missing
+            target, an uplift treatment column without one clear control group), an
+            infinite feature value, or too few rows (of a class) for the test split and the folds.
+    """
+    check_labels(augmented, recipe.spec, recipe.path)
+    check_features(augmented, recipe.spec, recipe.path)
+    folds = training.cv_folds if recipe.spec.hyperparameter_tuning.enabled else 0
+    check_split_sizes(augmented, recipe.spec, training.test_ratio, folds, recipe.path)
     return holdout_split(
         augmented,
         recipe.spec,
