@@ -17,8 +17,6 @@ import pandas as pd
 import sqlalchemy as sa
 from kedro.io import AbstractDataset, DatasetError
 
-from mmp_kedro.services.redaction import redacted_url
-
 
 def _staging_token() -> str:
     return f"{os.getpid()}_{uuid.uuid4().hex[:8]}"
@@ -185,6 +183,6 @@ class StagedSQLTableDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         return {
             "table_name": self._table,
             "schema": self._schema,
-            "con": redacted_url(self._url.render_as_string(hide_password=False)),
+            "con": self._url.render_as_string(hide_password=True),
             "staged": self._staged,
         }

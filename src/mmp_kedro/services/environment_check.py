@@ -43,6 +43,7 @@ from mmp_kedro.services.preflight import (
     check_sql_engine,
 )
 from mmp_kedro.services.redaction import redacted_url
+from mmp_kedro.spine.loading import parquet_paths
 
 Status = Literal["ok", "missing", "wrong", "down", "warn"]
 
@@ -218,7 +219,7 @@ def data_files(loader: OmegaConfigLoader) -> list[str]:
         if isinstance(entry, dict)
         for statement in entry.get("init_sql") or []
     ]
-    files = re.findall(r"read_parquet\('([^']+)'\)", " ".join(statements))
+    files = [path for statement in statements for path in parquet_paths(statement)]
     settings, _ = load_settings(loader)
     source = settings.get("source") or {}
     if source.get("type") == "file":

@@ -18,12 +18,21 @@ class SQLQueryError(ValueError):
     or format, or SQL the engine does not accept), with the driver's reason."""
 
 
+#: ``read_parquet('<path>')`` in SQL: a file the statement reads.
+_READ_PARQUET = re.compile(r"read_parquet\('([^']+)'\)")
+
+
+def parquet_paths(sql: str) -> list[str]:
+    """The files ``sql`` reads with DuckDB's ``read_parquet('<path>')``."""
+    return _READ_PARQUET.findall(sql)
+
+
 class DataSourceError(ValueError):
     """A statement of the env's ``spine_loader.init_sql`` failed: most often a data
     file it reads is missing or not whole (a truncated parquet file)."""
 
     def __init__(self, reason: str, statement: str):
-        files = re.findall(r"read_parquet\('([^']+)'\)", statement)
+        files = parquet_paths(statement)
         named = f" ({', '.join(files)})" if files else ""
         super().__init__(
             f"the env's spine_loader could not read its data{named}: {reason}. "
