@@ -10,6 +10,7 @@ The stack itself must be up (``make test`` starts it and exports ``.env``).
 from __future__ import annotations
 
 import http.server
+import os
 import subprocess
 import sys
 import threading
@@ -19,7 +20,7 @@ from pathlib import Path
 import mlflow
 import pytest
 import sqlalchemy as sa
-from project_helpers import free_port
+from project_helpers import copy_project, free_port
 
 from mmp_kedro.services.preflight import (
     ServiceUnavailableError,
@@ -262,3 +263,44 @@ def test_redacted_text_hides_every_login_in_a_quoted_error() -> None:
     assert "http://***@127.0.0.1:5000/api/2.0/runs" in shown
     assert "postgresql+psycopg://***@db:5432/mmp" in shown
     assert redacted_text("no URL here") == "no URL here"
+
+
+def test_a_read_only_tracking_store_is_named_before_a_run(tmp_path: Path) -> None:
+    """``kedro run`` with ``mlruns.db`` read-only says so in one line naming the file.
+
+    Root writes any file whatever its mode, so the run drops the capabilities that
+    let it (``setpriv``), as an ordinary user's run would be refused.
+    """
+    project = copy_project(tmp_path)
+    store = project / "mlruns.db"
+    mlflow.MlflowClient(f"sqlite:///{store}").search_experiments()
+    store.chmod(0o444)
+    before = store.read_bytes()
+
+    result = subprocess.run(
+        [
+            "setpriv",
+            "--bounding-set=-dac_override,-dac_read_search",
+            "--inh-caps=-dac_override,-dac_read_search",
+            str(Path(sys.executable).parent / "kedro"),
+            "run",
+            "--pipeline=train",
+            "--params=recipe=uplift_model_exp3",
+        ],
+        cwd=project,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"},
+            "KEDRO_DISABLE_TELEMETRY": "1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert result.returncode != 0
+    error_line, traceback_hint = result.stderr.strip().splitlines()[-2:]
+    assert f"MLflow tracking store {store} is read-only" in error_line, result.stderr
+    assert "server.mlflow_tracking_uri" in error_line
+    assert "last_run_error.log" in traceback_hint
+    assert "Traceback" not in result.stderr
+    assert store.read_bytes() == before

@@ -6,6 +6,8 @@ to start the DEV stack. Nothing here prints a password.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -86,6 +88,7 @@ def check_tracking_server(config_loader: Any) -> str | None:
         return None
     tracking_uri = server.get("mlflow_tracking_uri")
     check_mlflow_server(tracking_uri)
+    check_sqlite_store(tracking_uri)
     return tracking_uri
 
 
@@ -111,6 +114,33 @@ def check_mlflow_server(tracking_uri: str | None, timeout: float = 5.0) -> None:
             f"({type(err).__name__}: {err})",
             fix,
         ) from None
+
+
+def check_sqlite_store(tracking_uri: str | None) -> None:
+    """A ``sqlite:///`` tracking store can be written: the file, and its directory
+    (SQLite writes its journal beside it), or the directory it will be created in.
+
+    MLflow would otherwise fail on its first write with SQLite's "attempt to write a
+    readonly database", naming neither the file nor the setting.
+    """
+    if not tracking_uri or not tracking_uri.startswith("sqlite:"):
+        return
+    database = sa.engine.make_url(tracking_uri).database
+    if not database or database == ":memory:":
+        return
+    store = Path(database).absolute()
+    unwritable = [
+        path
+        for path in (store, store.parent)
+        if path.exists() and not os.access(path, os.W_OK)
+    ]
+    if unwritable:
+        raise ServiceUnavailableError(
+            f"MLflow tracking store {store} is read-only (no write permission "
+            f"on {' nor '.join(map(str, unwritable))})",
+            "make it writable (`chmod u+w`), or point server.mlflow_tracking_uri "
+            "in the env's mlflow.yml at a store you can write",
+        )
 
 
 def check_sql_engine(engine: sa.Engine, role: str) -> None:
