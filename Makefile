@@ -28,7 +28,7 @@ data/feast/registry.db: $(VENV)/.installed
 data: data/feast/registry.db
 
 train: data/feast/registry.db
-	$(BIN)/kedro run --pipeline train --params recipe=$(RECIPE)
+	$(BIN)/kedro run --pipelines train --params recipe=$(RECIPE)
 
 dev-up: $(VENV)/.installed
 	infra/dev-stack up

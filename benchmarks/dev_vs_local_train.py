@@ -3,7 +3,7 @@
     make dev-up && set -a && . ./.env && set +a
     .venv/bin/python benchmarks/dev_vs_local_train.py [--events 10000] [--skip-cold-start]
 
-1. In one run, times `kedro run --pipeline train --params recipe=uplift_model_exp3`
+1. In one run, times `kedro run --pipelines train --params recipe=uplift_model_exp3`
    on LOCAL (DuckDB + embedded Feast + SQLite MLflow, 10k sample rows) and with
    `--env dev` (PostgreSQL + Feast on PostgreSQL/Redis + the MLflow server, seeded
    with the same 10k rows by `infra/dev-stack up`), and prints the ratio.
@@ -33,7 +33,7 @@ RECIPE = "uplift_model_exp3"
 def timed_train(project: Path, *env_args: str) -> float:
     started = time.perf_counter()
     result = run_kedro(
-        project, *env_args, "--pipeline", "train", "--params", f"recipe={RECIPE}"
+        project, *env_args, "--pipelines", "train", "--params", f"recipe={RECIPE}"
     )
     elapsed = time.perf_counter() - started
     if result.returncode != 0:

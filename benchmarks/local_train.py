@@ -4,7 +4,7 @@
     git worktree add /tmp/before <commit>
     .venv/bin/python benchmarks/local_train.py --a /tmp/before [--rounds 3]
 
-Runs `kedro run --pipeline train` exactly as a user would, in a throw-away copy of the
+Runs `kedro run --pipelines train` exactly as a user would, in a throw-away copy of the
 project with freshly generated sample data (its MLflow store created beforehand, as it
 is for every run after a user's first), then reports:
   - the whole command's wall time,
@@ -79,7 +79,7 @@ def prepared_project(tree: Path, where: Path, raw: Path) -> Path:
 def timed_train(tree: Path, project: Path, recipe: str) -> float:
     started = time.perf_counter()
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "kedro"), "run", "--pipeline", "train"]
+        [str(Path(sys.executable).parent / "kedro"), "run", "--pipelines", "train"]
         + ["--params", f"recipe={recipe}"],
         cwd=project,
         env=tree_env(tree),

@@ -119,7 +119,7 @@ def train_run() -> str:
     with tempfile.TemporaryDirectory(prefix="mmp-serving-bench-") as tmp:
         project = copy_project(Path(tmp))
         # Not run_kedro(): it drops MLFLOW_TRACKING_URI, which DEV needs.
-        args = f"run --env dev --pipeline train --params recipe={RECIPE}".split()
+        args = f"run --env dev --pipelines train --params recipe={RECIPE}".split()
         result = subprocess.run(
             [str(VENV_BIN / "kedro"), *args],
             cwd=project,

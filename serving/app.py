@@ -354,7 +354,7 @@ def _predict(
 ) -> list[dict[str, Any]]:
     """Run the artifact's pipeline in serving mode and shape one response per row."""
     # Serving asks "as of now": the online store holds the latest values.
-    now = np.datetime64(datetime.now(UTC).replace(tzinfo=None), "ns")
+    now = np.datetime64(datetime.now(UTC).replace(tzinfo=None), "us")
     frame = pd.DataFrame(
         {
             **{name: [row[name] for row in rows] for name in artifact.request_fields},

@@ -68,7 +68,7 @@ def trained_runs(local_project: Path) -> dict[str, str]:
     run_ids = {}
     for recipe in EXAMPLE_RECIPES:
         result = run_kedro(
-            local_project, "--pipeline", "train", "--params", f"recipe={recipe}"
+            local_project, "--pipelines", "train", "--params", f"recipe={recipe}"
         )
         assert result.returncode == 0, (
             f"train {recipe} failed:\n{result.stderr[-4000:]}"

@@ -38,12 +38,29 @@ def test_the_project_run_command_is_kedros_with_verbose():
     assert {"pipeline", "env", "params", "runner", "from_nodes", "verbose"} <= names
 
 
+@pytest.mark.parametrize("verbose", [False, True])
+def test_plugin_import_warnings_are_shown_only_when_verbose(
+    local_project, monkeypatch, verbose
+):
+    # kedro-mlflow and kedro-viz warn as Kedro imports them, before any project code
+    if verbose:
+        monkeypatch.setenv("MMP_VERBOSE", "1")
+    result = run_kedro(local_project, "--help")
+    assert result.returncode == 0, result.stderr[-2000:]
+    shown = {
+        text
+        for text in ("Add type hints to the `predict` method", "'BaseCommand'")
+        if text in result.stderr
+    }
+    assert bool(shown) is verbose, result.stderr[-2000:]
+
+
 def test_a_late_node_failure_ends_with_the_real_error(
     local_project, constant_target_recipe
 ):
     result = run_kedro(
         local_project,
-        "--pipeline",
+        "--pipelines",
         "train",
         "--params",
         f"recipe={constant_target_recipe}",
@@ -74,7 +91,7 @@ def test_a_late_node_failure_ends_with_the_real_error(
 def test_verbose_prints_the_traceback(local_project):
     result = run_kedro(
         local_project,
-        "--pipeline",
+        "--pipelines",
         "train",
         "--params",
         "recipe=no_such_recipe",

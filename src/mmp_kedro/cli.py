@@ -1,6 +1,7 @@
-"""Project commands. ``kedro run`` is Kedro's own with one difference: a failed run
-ends with its real error in a line or two, the traceback kept in
-``logs/last_run_error.log`` (or printed, with ``--verbose`` or ``MMP_VERBOSE=1``)."""
+"""Project commands. ``kedro run`` is Kedro's own with two differences: library
+warnings a user can do nothing about are not printed, and a failed run ends with its
+real error in a line or two, the traceback kept in ``logs/last_run_error.log``.
+``--verbose`` (or ``MMP_VERBOSE=1``) prints both."""
 
 from __future__ import annotations
 
@@ -10,6 +11,13 @@ import click
 from kedro.framework.cli.project import run as kedro_run
 
 from mmp_kedro.services.run_failure import failure_summary, write_traceback
+from mmp_kedro.services.third_party_noise import (
+    VERBOSE_VARIABLE,
+    silence_third_party_noise,
+)
+
+# At import: Kedro loads this module before the libraries it warns about are imported.
+silence_third_party_noise()
 
 #: Where a failed run's whole traceback goes, relative to the project.
 TRACEBACK_FILE = Path("logs") / "last_run_error.log"
@@ -17,8 +25,9 @@ TRACEBACK_FILE = Path("logs") / "last_run_error.log"
 VERBOSE_OPTION = click.Option(
     ["--verbose"],
     is_flag=True,
-    envvar="MMP_VERBOSE",
-    help="Print a failed run's whole traceback instead of its one-line summary.",
+    envvar=VERBOSE_VARIABLE,
+    help="Print library warnings, and a failed run's whole traceback instead of its "
+    "one-line summary.",
 )
 
 

@@ -10,7 +10,7 @@ def register_pipelines() -> dict[str, Pipeline]:
     """``train``, ``batch_inference`` and ``evaluate`` are the entry points; the
     others are the stages they compose.
 
-    ``kedro run`` with no ``--pipeline`` trains. Kedro loads only the requested
+    ``kedro run`` with no ``--pipelines`` trains. Kedro loads only the requested
     pipelines' modules, so ``train`` is absent when another one was asked for.
     """
     pipelines = find_pipelines(raise_errors=True)

@@ -16,9 +16,14 @@ from mmp_kedro.hooks import (
     PreflightHook,
     RecipeHook,
     RunInterruptionHook,
+    RunSummaryHook,
     StagedOutputsHook,
 )
 from mmp_kedro.runtime.collector import CollectorHook
+from mmp_kedro.services.third_party_noise import silence_third_party_noise
+
+# Also for sessions outside `kedro run`: notebooks, kedro viz.
+silence_third_party_noise()
 
 HOOKS = (
     # First: the pipelines, and Feast, causalml and scikit-learn with them, load after.
@@ -32,6 +37,7 @@ HOOKS = (
     PerformanceMonitoringHook(),
     RunInterruptionHook(),
     StagedOutputsHook(),
+    RunSummaryHook(),
 )
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader

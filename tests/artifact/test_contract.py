@@ -44,7 +44,7 @@ def test_a_missing_file_is_named_with_the_tracking_server(tracking_store):
         contract.read_run_text(run.info.run_id, contract.LOADER_SQL_SNAPSHOT)
     message = str(raised.value)
     assert f"run '{run.info.run_id}' has no loader_sql_snapshot.sql" in message
-    assert "kedro run --pipeline train" in message
+    assert "kedro run --pipelines train" in message
 
 
 def test_an_unknown_run_is_named_with_the_tracking_server(tracking_store):

@@ -164,7 +164,7 @@ def dev_trained_runs(
     run_ids: dict[str, str] = {}
     for recipe in DEV_RECIPES:
         started_ms = int(time.time() * 1000) - 1000
-        result = dev_kedro("--pipeline", "train", "--params", f"recipe={recipe}")
+        result = dev_kedro("--pipelines", "train", "--params", f"recipe={recipe}")
         assert result.returncode == 0, (
             f"DEV train of {recipe} failed:\n{result.stderr[-4000:]}"
         )

@@ -1,4 +1,4 @@
-"""`kedro run --env dev --pipeline batch_inference` on the DEV stack, end to end.
+"""`kedro run --env dev --pipelines batch_inference` on the DEV stack, end to end.
 
 The run id is the only link to training: the loader SQL snapshot and the model come
 from the DEV MLflow server, the spine from PostgreSQL, the features from Feast's
@@ -34,7 +34,7 @@ def batch_run(
     """One DEV batch inference with the uplift run over ``WINDOW``."""
     run_id = dev_trained_runs["uplift_model_exp3"]
     result = dev_kedro(
-        "--pipeline",
+        "--pipelines",
         "batch_inference",
         "--params",
         f"run_id={run_id},start_date={WINDOW[0]},end_date={WINDOW[1]}",

@@ -1,4 +1,4 @@
-"""`kedro run --env dev --pipeline train` on the DEV stack, end to end.
+"""`kedro run --env dev --pipelines train` on the DEV stack, end to end.
 
 Loader SQL on PostgreSQL, Feast with its PostgreSQL offline store and SQL registry,
 Optuna studies in PostgreSQL, and the run tracked on the DEV MLflow server with its

@@ -7,11 +7,17 @@ import pytest
 from project_helpers import free_port
 
 from mmp_kedro.hooks.preflight import PreflightHook
-from mmp_kedro.services.preflight import ServiceUnavailableError
+from mmp_kedro.services.preflight import (
+    ServiceUnavailableError,
+    check_tracking_server,
+)
 
 
-def test_local_needs_no_server(kedro_context):
-    PreflightHook().after_context_created(kedro_context("local"))
+def test_local_checks_only_its_sqlite_store(kedro_context):
+    """LOCAL tracks to ``mlruns.db``: no server to reach, the store is writable."""
+    context = kedro_context("local")
+    PreflightHook().after_context_created(context)
+    assert check_tracking_server(context.config_loader) == "sqlite:///mlruns.db"
 
 
 def test_an_unset_credential_variable_is_named(kedro_context, monkeypatch):

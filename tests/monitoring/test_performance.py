@@ -144,7 +144,7 @@ def test_training_run_is_compared_with_baseline_and_best_previous_run(
     best = max(earlier, key=lambda r: r.data.metrics["silhouette"])
 
     result = run_kedro(
-        local_project, "--pipeline", "train", "--params", f"recipe={recipe}"
+        local_project, "--pipelines", "train", "--params", f"recipe={recipe}"
     )
     assert result.returncode == 0, result.stderr[-3000:]
     latest = runs_of_recipe(local_project, recipe)[0]
@@ -167,7 +167,7 @@ def test_bad_monitoring_config_fails_before_a_run_opens(
     before = all_run_ids(local_project)
     result = run_kedro(
         local_project,
-        "--pipeline",
+        "--pipelines",
         "train",
         "--params",
         f"recipe={recipe},performance_monitoring.alert_thresholds.improvement_threshold=-0.5",

@@ -90,8 +90,7 @@ def test_a_missing_or_truncated_data_file_is_named_with_the_fix(tmp_path, state)
         pd.DataFrame({"user_id": ["u1"] * 500}).to_parquet(path)
         path.write_bytes(path.read_bytes()[:200])
     runner = SQLQueryRunner(
-        sa.create_engine("duckdb:///:memory:"),
-        [f"CREATE OR REPLACE VIEW events AS SELECT * FROM read_parquet('{path}')"],
+        sa.create_engine("duckdb:///:memory:"), [], {"events": str(path)}
     )
     with pytest.raises(ValueError) as raised:
         run_loader_sql(runner, "SELECT * FROM events", {}, "recipes/sql/x.sql")
@@ -100,4 +99,41 @@ def test_a_missing_or_truncated_data_file_is_named_with_the_fix(tmp_path, state)
         f"recipes/sql/x.sql: the env's spine_loader could not read its data ({path})"
     )
     assert "`make data`" in message
-    assert ("No files found" if state == "missing" else "magic bytes") in message
+    assert ("no such file" if state == "missing" else "magic bytes") in message
+    assert "\n" not in message
+
+
+def test_a_view_over_a_missing_file_matters_only_to_sql_that_reads_it(tmp_path):
+    """LOCAL's ``events`` view over absent sample data does not stop a loader SQL
+    that reads its own file."""
+    import pandas as pd
+
+    own = tmp_path / "own.parquet"
+    pd.DataFrame({"user_id": ["u1", "u2"]}).to_parquet(own)
+    runner = SQLQueryRunner(
+        sa.create_engine("duckdb:///:memory:"),
+        [],
+        {"events": str(tmp_path / "absent" / "events.parquet")},
+    )
+    spine = run_loader_sql(
+        runner,
+        f"WITH events AS (SELECT * FROM read_parquet('{own}')) SELECT * FROM events",
+        {},
+        "recipes/sql/own.sql",
+    )
+    assert spine["user_id"].tolist() == ["u1", "u2"]
+
+
+def test_a_missing_file_the_sql_reads_itself_is_named_with_the_fix(tmp_path):
+    absent = tmp_path / "mine.parquet"
+    runner = SQLQueryRunner(sa.create_engine("duckdb:///:memory:"), [])
+    with pytest.raises(ValueError) as raised:
+        run_loader_sql(
+            runner, f"SELECT * FROM read_parquet('{absent}')", {}, "recipes/sql/m.sql"
+        )
+    message = str(raised.value)
+    assert message.startswith(
+        f"recipes/sql/m.sql: the env's spine_loader could not read its data ({absent})"
+        ": no such file"
+    )
+    assert "`make data`" in message

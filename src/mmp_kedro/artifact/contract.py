@@ -47,7 +47,7 @@ FITTED_INPUTS = ("augmenter_config", "preprocessor", "model")
 #: The tag of a run that did not finish, saying why (an interruption, a crash).
 END_REASON_TAG = "mmp.end_reason"
 
-_NOT_A_TRAIN_RUN = "is it a finished run of `kedro run --pipeline train` in this env?"
+_NOT_A_TRAIN_RUN = "is it a finished run of `kedro run --pipelines train` in this env?"
 
 
 def model_uri(run_id: str) -> str:
@@ -88,7 +88,7 @@ def check_finished(run: Any) -> None:
     why = f" ({reason})" if reason else ""
     raise ValueError(
         f"run '{run.info.run_id}' is {status}{why}, not FINISHED: it has no complete "
-        "model; use a finished run of `kedro run --pipeline train`"
+        "model; use a finished run of `kedro run --pipelines train`"
     )
 
 

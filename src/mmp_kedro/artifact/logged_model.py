@@ -9,12 +9,14 @@ from typing import Any
 import pandas as pd
 from mlflow.models import ModelSignature, infer_signature
 from mlflow.types import ColSpec, Schema
+from mlflow.types.schema import AnyType
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 import mmp_kedro
 from mmp_kedro.artifact.contract import MODEL_ARTIFACT_PATH
 from mmp_kedro.runtime.inference_runner import InferenceRunner
+from mmp_kedro.spine import EVENT_TIMESTAMP
 
 #: Distributions the artifact imports at load and predict time (pinned to what trained
 #: it; ``tests/pipelines/train/test_train_e2e.py`` loads a model in a fresh process and
@@ -114,7 +116,11 @@ def build_signature(
     inputs = Schema(
         [
             ColSpec(
-                type=col.type, name=col.name, required=col.name not in optional_columns
+                # MLflow's datetime refuses time-zone aware values; the first node
+                # converts either kind to naive UTC.
+                type=AnyType() if col.name == EVENT_TIMESTAMP else col.type,
+                name=col.name,
+                required=col.name not in optional_columns,
             )
             for col in inferred.inputs.inputs
         ]

@@ -30,6 +30,11 @@ class OptunaStorageDataset(AbstractDataset[None, "str | None"]):
     def save(self, data: None) -> None:
         raise DatasetError("OptunaStorageDataset is read-only")
 
+    def _exists(self) -> bool:
+        # Configuration, not data: there is always something to load (Kedro warns
+        # of a dataset without ``_exists`` on every run).
+        return True
+
     def _describe(self) -> dict[str, Any]:
         # Never the URL: it holds a password.
         return {"in_memory": self._storage is None}

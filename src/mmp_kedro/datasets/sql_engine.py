@@ -22,8 +22,9 @@ class SQLEngineDataset(AbstractDataset[None, SQLQueryRunner]):
 
     Args:
         credentials: ``{con: <SQLAlchemy URL>}``, from ``credentials.yml``.
-        init_sql: statements run on each new connection, e.g. DuckDB views over
-            parquet files.
+        init_sql: statements run on each new connection.
+        parquet_views: DuckDB views over parquet files (view name -> path), each
+            created only for a query that reads it.
         engine_args: extra ``sqlalchemy.create_engine`` arguments.
         metadata: free-form metadata (ignored by Kedro).
 
@@ -35,6 +36,7 @@ class SQLEngineDataset(AbstractDataset[None, SQLQueryRunner]):
         self,
         credentials: dict[str, Any],
         init_sql: list[str] | None = None,
+        parquet_views: dict[str, str] | None = None,
         engine_args: dict[str, Any] | None = None,
         metadata: dict[str, Any] | None = None,
     ):
@@ -47,20 +49,27 @@ class SQLEngineDataset(AbstractDataset[None, SQLQueryRunner]):
         self._engine_args = dict(engine_args or {})
         self._engine: sa.Engine | None = None
         self._init_sql = list(init_sql or [])
+        self._parquet_views = dict(parquet_views or {})
         self.metadata = metadata
 
     def load(self) -> SQLQueryRunner:
         # Created on first load: some dialects (BigQuery) build a client eagerly.
         if self._engine is None:
             self._engine = sa.create_engine(self._url, **self._engine_args)
-        return SQLQueryRunner(self._engine, self._init_sql)
+        return SQLQueryRunner(self._engine, self._init_sql, self._parquet_views)
 
     def save(self, data: None) -> None:
         raise DatasetError("SQLEngineDataset is read-only: it runs loader SQL")
+
+    def _exists(self) -> bool:
+        # Configuration, not data: there is always something to load (Kedro warns
+        # of a dataset without ``_exists`` on every run).
+        return True
 
     def _describe(self) -> dict[str, Any]:
         # Never the URL itself: it may hold a password.
         return {
             "backend": self._url.get_backend_name(),
             "init_sql": len(self._init_sql),
+            "parquet_views": sorted(self._parquet_views),
         }

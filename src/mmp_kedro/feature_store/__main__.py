@@ -17,6 +17,7 @@ from mmp_kedro.config import environment
 from mmp_kedro.config.loader import config_loader
 from mmp_kedro.feature_store.config import load_settings
 from mmp_kedro.feature_store.store import build_definitions, build_feature_store
+from mmp_kedro.services.third_party_noise import silence_third_party_noise
 
 log = logging.getLogger("mmp_kedro.feature_store")
 
@@ -50,6 +51,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("feast").setLevel(logging.WARNING)  # as in conf/logging.yml
+    silence_third_party_noise()
     apply(args.project_path.resolve(), args.env, args.materialize)
 
 

@@ -12,6 +12,7 @@ from mmp_kedro.hooks.node_timing import NodeTimingHook
 from mmp_kedro.hooks.performance_monitoring import PerformanceMonitoringHook
 from mmp_kedro.hooks.preflight import PreflightHook
 from mmp_kedro.hooks.recipe import RecipeHook
+from mmp_kedro.hooks.run_summary import RunSummaryHook
 from mmp_kedro.hooks.staged_outputs import StagedOutputsHook
 
 __all__ = [
@@ -23,5 +24,6 @@ __all__ = [
     "PreflightHook",
     "RecipeHook",
     "RunInterruptionHook",
+    "RunSummaryHook",
     "StagedOutputsHook",
 ]

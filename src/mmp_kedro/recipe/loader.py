@@ -116,7 +116,7 @@ def find_recipe_file(name: str | None, recipes_dir: Path) -> Path:
     name = "" if name is None else str(name)  # `--params recipe=2024` arrives as int
     if not name.strip():
         raise RecipeError(
-            "no recipe given: run `kedro run --pipeline train --params recipe=<name>` "
+            "no recipe given: run `kedro run --pipelines train --params recipe=<name>` "
             f"with one of {available_recipes(recipes_dir)}"
         )
     _check_name_length(name, recipes_dir)

@@ -210,16 +210,21 @@ def parquet_problem(path: Path) -> str | None:
 
 
 def data_files(loader: OmegaConfigLoader) -> list[str]:
-    """Project files the env reads: parquet files in the catalog's ``init_sql``, the
-    file sources of feature views, a file-based Feast registry and SQLite online
-    store."""
-    statements = [
-        str(statement)
-        for entry in loader["catalog"].values()
-        if isinstance(entry, dict)
-        for statement in entry.get("init_sql") or []
+    """Project files the env reads: parquet files of the catalog's ``parquet_views``
+    and ``init_sql``, the file sources of feature views, a file-based Feast registry
+    and SQLite online store."""
+    entries = [e for e in loader["catalog"].values() if isinstance(e, dict)]
+    files = [
+        str(path)
+        for entry in entries
+        for path in (entry.get("parquet_views") or {}).values()
     ]
-    files = [path for statement in statements for path in parquet_paths(statement)]
+    files += [
+        path
+        for entry in entries
+        for statement in entry.get("init_sql") or []
+        for path in parquet_paths(str(statement))
+    ]
     settings, _ = load_settings(loader)
     source = settings.get("source") or {}
     if source.get("type") == "file":

@@ -92,18 +92,24 @@ def check_tracking_server(config_loader: Any) -> str | None:
     return tracking_uri
 
 
-def check_mlflow_server(tracking_uri: str | None, timeout: float = 5.0) -> None:
-    """An HTTP tracking server answers ``/health`` (file/sqlite stores need nothing).
+def check_mlflow_server(tracking_uri: str | None, timeout: float = 5.0) -> int | None:
+    """An HTTP tracking server answers ``/health`` once, without retries (file and
+    sqlite stores have no server: None).
 
     Any HTTP response counts as answering (a server behind auth may say 401); a
     ``user:password@`` in the URI is sent as basic auth and never shown.
+
+    Returns:
+        The HTTP status of the answer.
     """
     if not tracking_uri or not tracking_uri.startswith(("http://", "https://")):
-        return
+        return None
     shown = redacted_url(tracking_uri)
     fix = f"check MLFLOW_TRACKING_URI, or {DEV_STACK_HINT}"
     try:
-        httpx.get(f"{tracking_uri.rstrip('/')}/health", timeout=timeout)
+        return httpx.get(
+            f"{tracking_uri.rstrip('/')}/health", timeout=timeout
+        ).status_code
     except httpx.InvalidURL:
         raise ServiceUnavailableError(
             f"MLflow tracking URI {shown} is not a valid URL", fix
@@ -143,11 +149,17 @@ def check_sqlite_store(tracking_uri: str | None) -> None:
         )
 
 
-def check_sql_engine(engine: sa.Engine, role: str) -> None:
-    """One round trip on a SQL engine; errors say which variables to fix."""
+def check_sql_engine(engine: sa.Engine, role: str) -> tuple[int, ...] | None:
+    """One round trip on a SQL engine; errors say which variables to fix.
+
+    Returns:
+        The server's version as the dialect reads it on connecting (None where the
+        dialect reads none).
+    """
     try:
         with engine.connect() as connection:
             connection.exec_driver_sql("SELECT 1")
+        return engine.dialect.server_version_info
     except OperationalError as err:
         raise ServiceUnavailableError(
             *_describe_sql_failure(engine, role, err)
@@ -164,6 +176,14 @@ def _describe_sql_failure(
     )
     where = f"{backend} at {engine.url.host}:{engine.url.port}"
     detail = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
+    if "no password supplied" in detail:
+        password_var = login_vars[-1]
+        return (
+            f"{role}: {password_var} is empty ({backend} at {engine.url.host}:"
+            f"{engine.url.port} asks for a password)",
+            f"set {password_var} in .env (`infra/dev-stack up` generates one for "
+            "the DEV stack) and load it with `set -a; . ./.env; set +a`",
+        )
     if "password authentication failed" in detail or "authentication" in detail.lower():
         fix = f"check {' and '.join(login_vars)}"
     elif "does not exist" in detail:

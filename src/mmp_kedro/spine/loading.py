@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 
 from mmp_kedro.spine.frames import normalise_event_timestamp
-from mmp_kedro.spine.sql import bind_parameter_names
+from mmp_kedro.spine.sql import bind_parameter_names, table_names
 
 
 class SQLQueryError(ValueError):
@@ -28,16 +29,15 @@ def parquet_paths(sql: str) -> list[str]:
 
 
 class DataSourceError(ValueError):
-    """A statement of the env's ``spine_loader.init_sql`` failed: most often a data
-    file it reads is missing or not whole (a truncated parquet file)."""
+    """A data file the loader SQL reads is missing or not whole (a truncated parquet
+    file), or another statement of the env's ``spine_loader.init_sql`` failed."""
 
-    def __init__(self, reason: str, statement: str):
-        files = parquet_paths(statement)
+    def __init__(self, reason: str, files: list[str]):
         named = f" ({', '.join(files)})" if files else ""
         super().__init__(
             f"the env's spine_loader could not read its data{named}: {reason}. "
             "On LOCAL, `make data` writes the sample data; otherwise fix the file or "
-            "the catalog's spine_loader.init_sql"
+            "the catalog's spine_loader"
         )
 
 
@@ -46,11 +46,24 @@ def _reason(err: sa.exc.DBAPIError) -> str:
 
 
 class SQLQueryRunner:
-    """Runs one SELECT with bound parameters on an engine."""
+    """Runs one SELECT with bound parameters on an engine.
 
-    def __init__(self, engine: sa.Engine, init_sql: list[str]):
+    ``init_sql`` runs before every query; a ``parquet_views`` entry (view name ->
+    file) becomes a DuckDB view only for a query that reads that name, so a data
+    file no query uses need not exist.
+    """
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        init_sql: list[str],
+        parquet_views: dict[str, str] | None = None,
+    ):
         self._engine = engine
         self._init_sql = init_sql
+        self._parquet_views = {
+            name.lower(): path for name, path in (parquet_views or {}).items()
+        }
 
     @property
     def engine(self) -> sa.Engine:
@@ -65,19 +78,45 @@ class SQLQueryRunner:
                 message has the driver's reason and the values, never the URL.
         """
         with self._engine.connect() as connection:
-            for statement in self._init_sql:
+            for statement in [*self._init_sql, *self._views_read_by(sql)]:
                 try:
                     connection.exec_driver_sql(statement)
                 except sa.exc.DBAPIError as err:
-                    raise DataSourceError(_reason(err), statement) from None
+                    raise DataSourceError(
+                        _reason(err), parquet_paths(statement)
+                    ) from None
             try:
                 return pd.read_sql_query(sa.text(sql), connection, params=parameters)
-            except (sa.exc.DataError, sa.exc.ProgrammingError) as err:
+            except sa.exc.DBAPIError as err:
                 reason = _reason(err)
+                missing = [p for p in parquet_paths(sql) if not Path(p).is_file()]
+                if missing:
+                    raise DataSourceError("no such file", missing) from None
+                if not isinstance(err, sa.exc.DataError | sa.exc.ProgrammingError):
+                    raise
                 raise SQLQueryError(
                     f"the database refused it with the bound values {parameters}: "
                     f"{reason}"
                 ) from None
+
+    def _views_read_by(self, sql: str) -> list[str]:
+        """``CREATE VIEW`` statements for the ``parquet_views`` that ``sql`` reads.
+
+        Raises:
+            DataSourceError: a file behind such a view does not exist.
+        """
+        used = {
+            name: path
+            for name, path in self._parquet_views.items()
+            if name in table_names(sql)
+        }
+        missing = [path for path in used.values() if not Path(path).is_file()]
+        if missing:
+            raise DataSourceError("no such file", missing)
+        return [
+            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{path}')"
+            for name, path in used.items()
+        ]
 
 
 #: An ISO date-time that ends with a UTC offset or ``Z``.

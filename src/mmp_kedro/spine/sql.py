@@ -78,6 +78,24 @@ def output_columns(sql: str, source: str = "loader SQL") -> list[str]:
     return names
 
 
+def table_names(sql: str) -> set[str]:
+    """The tables ``sql`` reads by name (its CTEs excluded), lower-cased; empty for
+    SQL that does not parse (running it will say why)."""
+    try:
+        statements = [s for s in sqlglot.parse(sql) if s is not None]
+    except SqlglotError:
+        return set()
+    names: set[str] = set()
+    for statement in statements:
+        ctes = {cte.alias_or_name.lower() for cte in statement.find_all(exp.CTE)}
+        names |= {
+            table.name.lower()
+            for table in statement.find_all(exp.Table)
+            if table.name and table.name.lower() not in ctes
+        }
+    return names
+
+
 def bind_parameter_names(sql: str) -> list[str]:
     """The ``:name`` placeholders the SQL expects, in first-use order."""
     seen: dict[str, None] = {}

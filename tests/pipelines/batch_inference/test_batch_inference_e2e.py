@@ -1,4 +1,4 @@
-"""`kedro run --pipeline batch_inference --params run_id=...` on LOCAL, end to end."""
+"""`kedro run --pipelines batch_inference --params run_id=...` on LOCAL, end to end."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def test_batch_inference_writes_one_prediction_per_spine_row(
     output.unlink(missing_ok=True)
     result = run_kedro(
         local_project,
-        "--pipeline",
+        "--pipelines",
         "batch_inference",
         "--params",
         f"run_id={run_id},start_date={WINDOW[0]},end_date={WINDOW[1]}",
@@ -56,7 +56,7 @@ def test_context_params_cannot_inject_sql(local_project, trained_runs):
     malicious = "2025-04-01' OR '1'='1"
     result = run_kedro(
         local_project,
-        "--pipeline",
+        "--pipelines",
         "batch_inference",
         "--params",
         f"run_id={trained_runs['uplift_model_exp3']},end_date={malicious}",
@@ -70,7 +70,7 @@ def test_context_params_cannot_inject_sql(local_project, trained_runs):
 
 
 def test_batch_inference_without_run_id_says_how_to_pass_one(local_project):
-    result = run_kedro(local_project, "--pipeline", "batch_inference")
+    result = run_kedro(local_project, "--pipelines", "batch_inference")
     assert result.returncode != 0
     assert "--params run_id=" in result.stderr
 
@@ -84,7 +84,7 @@ def test_a_failed_second_write_leaves_both_outputs_as_they_were(
     outputs = local_project / "data" / "07_model_output"
     params = f"run_id={run_id},start_date={WINDOW[0]},end_date={WINDOW[1]}"
     result = run_kedro(
-        local_project, "--pipeline", "batch_inference", "--params", params
+        local_project, "--pipelines", "batch_inference", "--params", params
     )
     assert result.returncode == 0, result.stderr[-4000:]
     before = {
@@ -105,7 +105,7 @@ def test_a_failed_second_write_leaves_both_outputs_as_they_were(
             local_project,
             "--env",
             "broken_output",
-            "--pipeline",
+            "--pipelines",
             "batch_inference",
             "--params",
             f"run_id={run_id},start_date=2025-03-01,end_date=2025-03-15",

@@ -1,4 +1,4 @@
-"""`kedro run --pipeline evaluate --params run_id=...` on LOCAL, end to end.
+"""`kedro run --pipelines evaluate --params run_id=...` on LOCAL, end to end.
 
 The classification figures are checked against scikit-learn on the predictions batch
 inference writes for the same run and window: the two pipelines share the artifact,
@@ -24,7 +24,7 @@ PARAMS = f"start_date={WINDOW[0]},end_date={WINDOW[1]}"
 
 def _run(project, pipeline: str, run_id: str):
     return run_kedro(
-        project, "--pipeline", pipeline, "--params", f"run_id={run_id},{PARAMS}"
+        project, "--pipelines", pipeline, "--params", f"run_id={run_id},{PARAMS}"
     )
 
 
@@ -78,7 +78,7 @@ def test_uplift_run_is_scored_against_its_shuffled_baseline(
 
 
 def test_evaluate_without_run_id_says_how_to_pass_one(local_project):
-    result = run_kedro(local_project, "--pipeline", "evaluate")
+    result = run_kedro(local_project, "--pipelines", "evaluate")
     assert result.returncode != 0
     assert "--params run_id=" in result.stderr
 
@@ -90,7 +90,11 @@ def test_a_one_row_window_gives_strict_json_and_a_warning(local_project, trained
     window = f"start_date={single},end_date={single + pd.Timedelta(microseconds=1)}"
     run_id = trained_runs["uplift_model_exp3"]
     result = run_kedro(
-        local_project, "--pipeline", "evaluate", "--params", f"run_id={run_id},{window}"
+        local_project,
+        "--pipelines",
+        "evaluate",
+        "--params",
+        f"run_id={run_id},{window}",
     )
     assert result.returncode == 0, result.stderr[-4000:]
 

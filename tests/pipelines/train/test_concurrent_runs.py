@@ -1,4 +1,4 @@
-"""Two `kedro run --pipeline train` at once in one project: neither reads the other's
+"""Two `kedro run --pipelines train` at once in one project: neither reads the other's
 intermediate files, both end FINISHED with an artifact of their own recipe."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ RECIPES = {
 
 
 def _start_training(project: Path, recipe: str) -> subprocess.Popen:
-    return start_kedro(project, "--pipeline", "train", "--params", f"recipe={recipe}")
+    return start_kedro(project, "--pipelines", "train", "--params", f"recipe={recipe}")
 
 
 PREDICT = """

@@ -1,4 +1,4 @@
-"""A real `kedro run --pipeline train` stopped by SIGINT or SIGTERM after its first
+"""A real `kedro run --pipelines train` stopped by SIGINT or SIGTERM after its first
 trial ends KILLED with the reason as a tag, and no consumer takes that run."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ FIRST_TRIAL = re.compile(r"trial 1/\d+ (complete|pruned)")
 
 def _train_until_first_trial(project: Path, recipe: str) -> subprocess.Popen:
     process = start_kedro(
-        project, "--pipeline", "train", "--params", f"recipe={recipe}"
+        project, "--pipelines", "train", "--params", f"recipe={recipe}"
     )
     watchdog = threading.Timer(600, process.kill)
     watchdog.start()
@@ -80,7 +80,7 @@ def test_an_interrupted_run_ends_killed_and_no_consumer_takes_it(
     for pipeline in consumers:
         result = run_kedro(
             local_project,
-            "--pipeline",
+            "--pipelines",
             pipeline,
             "--params",
             f"run_id={run.info.run_id}",

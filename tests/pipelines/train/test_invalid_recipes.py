@@ -1,4 +1,4 @@
-"""A malformed recipe stops ``kedro run --pipeline train`` before MLflow opens a run.
+"""A malformed recipe stops ``kedro run --pipelines train`` before MLflow opens a run.
 
 Each case writes one broken recipe into the shared LOCAL project copy and runs the
 ``train`` pipeline in-process through a real ``KedroSession`` (all hooks, including

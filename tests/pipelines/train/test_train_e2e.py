@@ -1,4 +1,4 @@
-"""`kedro run --pipeline train` on LOCAL for every example recipe, end to end.
+"""`kedro run --pipelines train` on LOCAL for every example recipe, end to end.
 
 Real DuckDB, embedded Feast, Optuna and MLflow (SQLite); the artifact is then loaded
 in a fresh process from a directory that has no recipes/ and no conf/.
@@ -15,10 +15,14 @@ from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
 import mlflow
+import pandas as pd
 import pytest
+import sqlalchemy as sa
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from project_helpers import EXAMPLE_RECIPES, RUN_ARTIFACTS, mlflow_client
+
+from mmp_kedro.spine import SQLQueryRunner
 
 pytestmark = pytest.mark.e2e
 
@@ -232,6 +236,72 @@ def test_artifact_predicts_in_a_fresh_process_without_recipes(
     assert not missing, f"imported but not in the artifact's requirements: {missing}"
 
 
+LOADER_OUTPUT_PROCESS = """
+import json, sys
+import mlflow, pandas as pd
+mlflow.set_tracking_uri(sys.argv[1])
+model = mlflow.pyfunc.load_model(f"runs:/{sys.argv[2]}/model")
+spine = pd.read_parquet(sys.argv[3])
+naive = spine.assign(
+    event_timestamp=spine["event_timestamp"].dt.tz_convert("UTC").dt.tz_localize(None)
+)
+aware, as_naive = model.predict(spine), model.predict(naive)
+print(json.dumps({
+    "input_dtype": str(spine["event_timestamp"].dtype),
+    "rows": len(aware),
+    "same_scores": bool(
+        aware.drop(columns="event_timestamp").equals(
+            as_naive.drop(columns="event_timestamp")
+        )
+    ),
+}))
+"""
+
+
+def test_artifact_predicts_the_loaders_own_output_in_a_fresh_process(
+    local_project, trained_runs, tmp_path
+):
+    """The spine exactly as the recipe's loader SQL returns it on LOCAL (DuckDB's
+    time-zone aware timestamps) is accepted, and scored as its naive-UTC twin."""
+    recipe = "conversion_classifier"
+    runner = SQLQueryRunner(
+        sa.create_engine("duckdb:///:memory:"),
+        [],
+        {"events": str(local_project / "data" / "01_raw" / "events.parquet")},
+    )
+    sql = (local_project / "recipes/sql/loaders/conversion_spine.sql").read_text()
+    spine = runner.query(sql, {"start_date": "2025-06-01", "end_date": "2025-06-08"})
+    assert isinstance(spine["event_timestamp"].dtype, pd.DatetimeTZDtype)
+    spine_file = tmp_path / "loader_output.parquet"
+    spine.to_parquet(spine_file)
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            LOADER_OUTPUT_PROCESS,
+            f"sqlite:///{local_project / 'mlruns.db'}",
+            trained_runs[recipe],
+            str(spine_file),
+        ],
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "MMP_PROJECT_PATH": str(local_project),
+            "KEDRO_ENV": "local",
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    output = json.loads(result.stdout.strip().splitlines()[-1])
+    assert output["input_dtype"].endswith(", UTC]")
+    assert output["rows"] == len(spine) > 0
+    assert output["same_scores"]
+
+
 def test_run_log_shows_trial_progress_and_stage_timings(
     local_project: Path, trained_runs: dict[str, str]
 ) -> None:
@@ -250,3 +320,40 @@ def test_run_log_shows_trial_progress_and_stage_timings(
         "report.plot_evaluation",
     ):
         assert re.search(rf"stage {re.escape(stage)} took \d+\.\d\ds", log), stage
+
+
+@pytest.mark.parametrize("recipe", EXAMPLE_RECIPES)
+def test_run_ends_with_its_summary_and_prints_no_library_warning(
+    local_project: Path, trained_runs: dict[str, str], recipe: str
+) -> None:
+    log = (local_project / f"train_{recipe}.log").read_text()
+    run_id = trained_runs[recipe]
+    run = mlflow_client(local_project).get_run(run_id)
+
+    summary = log[log.index("Training run summary") :].splitlines()
+    fields = dict(
+        re.match(r"  (\S+(?: \S+)?)\s{2,}(.+)$", line).groups() for line in summary[1:7]
+    )
+    assert fields["run id"] == run_id
+    assert fields["run name"] == run.info.run_name
+    assert fields["status"] == "FINISHED" == run.info.status
+    assert fields["recipe"].startswith(f"{recipe} (")
+    assert fields["artifact"] == f"runs:/{run_id}/model"
+    shown = dict(item.split() for item in fields["test metrics"].split(", "))
+    assert shown, fields
+    for name, value in shown.items():
+        assert name in TASK_METRICS[recipe]
+        assert float(value) == pytest.approx(run.data.metrics[name], abs=5e-5)
+    first_command = summary.index("  next:") + 1
+    commands = summary[first_command : first_command + 3]
+    assert [c.split()[:4] for c in commands[:2]] == [
+        ["kedro", "run", "--pipelines", "batch_inference"],
+        ["kedro", "run", "--pipelines", "evaluate"],
+    ]
+    assert commands[2].split()[:3] == ["python", "-m", "serving"]
+    assert all(run_id in command for command in commands)
+
+    # warnings.showwarning's "<file>:<line>: <Category>: ..." and Kedro's own deprecation
+    library_warnings = re.findall(r"^.*\.py:\d+: \w*Warning: .*$", log, re.MULTILINE)
+    assert library_warnings == []
+    assert "Deprecat" not in log

@@ -14,6 +14,7 @@ import pandas as pd
 
 from mmp_kedro.feature_store.augmenter import augment, feature_store_disabled
 from mmp_kedro.recipe import ResolvedRecipe
+from mmp_kedro.spine import normalise_event_timestamp
 
 
 def resolve_augmenter_config(
@@ -40,5 +41,9 @@ def augment_features(
     spine: pd.DataFrame, augmenter_config: dict[str, Any], run_mode: str
 ) -> pd.DataFrame:
     """The spine with the configured features joined (``run_mode`` batch:
-    point-in-time; serving: latest values), row order and count unchanged."""
-    return augment(spine, augmenter_config, run_mode)
+    point-in-time; serving: latest values), row order and count unchanged.
+
+    This is the artifact's first node: its ``event_timestamp`` may be naive UTC or
+    time-zone aware (as DuckDB returns it), and leaves here as naive UTC.
+    """
+    return augment(normalise_event_timestamp(spine), augmenter_config, run_mode)

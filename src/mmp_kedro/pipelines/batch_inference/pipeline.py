@@ -1,6 +1,6 @@
 """``batch_inference``: the artifact's loader SQL and model, by MLflow run id only.
 
-kedro run --pipeline batch_inference --params run_id=<id>,start_date=...,end_date=...
+kedro run --pipelines batch_inference --params run_id=<id>,start_date=...,end_date=...
 """
 
 from kedro.pipeline import Node, Pipeline

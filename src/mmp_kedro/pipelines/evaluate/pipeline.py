@@ -1,6 +1,6 @@
 """``evaluate``: a trained run's metrics on a new labelled window, by run id only.
 
-kedro run --pipeline evaluate --params run_id=<id>,start_date=...,end_date=...
+kedro run --pipelines evaluate --params run_id=<id>,start_date=...,end_date=...
 """
 
 from kedro.pipeline import Node, Pipeline

@@ -19,8 +19,8 @@ def require_run_id(run_id: str | None) -> str:
     if not run_id or not str(run_id).strip():
         raise ValueError(
             "batch_inference and evaluate work from a trained run: pass its MLflow "
-            "run id, `kedro run --pipeline batch_inference --params "
-            "run_id=<mlflow run id>` (or `--pipeline evaluate`)"
+            "run id, `kedro run --pipelines batch_inference --params "
+            "run_id=<mlflow run id>` (or `--pipelines evaluate`)"
         )
     run_id = str(run_id).strip()
     contract.require_finished_run(run_id)
