@@ -45,7 +45,8 @@ from mmp_kedro.services.preflight import (
     resolved_config,
 )
 from mmp_kedro.services.redaction import redacted_text, redacted_url
-from serving.schema import build_request_model, field_types, request_fields
+from serving.limits import BodySizeLimit, LimitsError, ServingLimits, batch_body
+from serving.schema import build_request_model, field_types, key_lengths, request_fields
 
 log = logging.getLogger("serving")
 
@@ -94,7 +95,8 @@ class LoadedArtifact:
 def check_serving_allowed(
     settings: ServingSettings, loader: OmegaConfigLoader
 ) -> dict[str, Any]:
-    """The env's parameters, or ServingRefusedError when its api_serving is off."""
+    """The env's parameters, or ServingRefusedError when its api_serving is off or
+    its limits do not validate."""
     parameters = _read_conf(settings, loader, "parameters")
     serving = parameters.get("api_serving") or {}
     if not serving.get("enabled", False):
@@ -102,7 +104,21 @@ def check_serving_allowed(
         raise ServingRefusedError(
             f"API serving is disabled in the '{settings.env}' env: {reason}"
         )
+    serving_limits(settings, parameters)
     return parameters
+
+
+def serving_limits(
+    settings: ServingSettings, parameters: dict[str, Any]
+) -> ServingLimits:
+    """The env's ``api_serving.limits``, or ServingRefusedError naming the bad key."""
+    try:
+        return ServingLimits.from_parameters(parameters)
+    except LimitsError as err:
+        raise ServingRefusedError(
+            f"parameters of env '{settings.env}' (conf/{settings.env}/parameters.yml "
+            f"or conf/base/): {err}"
+        ) from None
 
 
 def _read_conf(
@@ -238,7 +254,14 @@ def create_app(settings: ServingSettings) -> FastAPI:
         artifact = load_artifact(settings.run_id)
     except ValueError as err:  # a file or the model the contract promises is missing
         raise ServingRefusedError(str(err)) from None
-    request_model = build_request_model(artifact.request_fields)
+    limits = serving_limits(settings, parameters)
+    request_model = build_request_model(
+        artifact.request_fields,
+        key_lengths(
+            artifact.loader_sql, artifact.request_fields, limits.max_key_length
+        ),
+    )
+    batch_model = batch_body(request_model, limits.max_batch_entities)
     response_model = _response_model(artifact)
     _quiet_per_call_logging()
     share_empty_hook_manager()
@@ -264,6 +287,7 @@ def create_app(settings: ServingSettings) -> FastAPI:
     )
     app.state.artifact = artifact
     app.state.parameters = parameters
+    app.add_middleware(BodySizeLimit, max_body_bytes=limits.max_body_bytes)
 
     @app.exception_handler(FEATURE_STORE_DOWN[0])
     @app.exception_handler(FEATURE_STORE_DOWN[1])
@@ -316,7 +340,7 @@ def create_app(settings: ServingSettings) -> FastAPI:
         summary="Predict for a list of entities",
     )
     async def predict_batch(
-        body: list[request_model], include_features: bool = False
+        body: batch_model, include_features: bool = False
     ) -> list[dict[str, Any]]:  # type: ignore[valid-type]
         if not body:
             raise HTTPException(status_code=422, detail="send at least one entity")

@@ -108,18 +108,23 @@ def _kedro_env() -> dict[str, str]:
     return env
 
 
-def run_kedro(
-    project: Path, *args: str, timeout: int = 900
-) -> subprocess.CompletedProcess:
-    """``kedro run ...`` in ``project`` as a user would type it."""
+def kedro(project: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    """``kedro ...`` in ``project`` as a user would type it."""
     return subprocess.run(
-        [str(Path(sys.executable).parent / "kedro"), "run", *args],
+        [str(Path(sys.executable).parent / "kedro"), *args],
         cwd=project,
         env=_kedro_env(),
         capture_output=True,
         text=True,
         timeout=timeout,
     )
+
+
+def run_kedro(
+    project: Path, *args: str, timeout: int = 900
+) -> subprocess.CompletedProcess:
+    """``kedro run ...`` in ``project`` as a user would type it."""
+    return kedro(project, "run", *args, timeout=timeout)
 
 
 def start_kedro(project: Path, *args: str) -> subprocess.Popen:

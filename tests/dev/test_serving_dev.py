@@ -25,11 +25,13 @@ import pytest
 import sqlalchemy as sa
 from project_helpers import PROJECT_ROOT, free_port, run_serving, same_value
 
+from mmp_kedro.config.loader import config_loader
 from mmp_kedro.feature_store import (
     bind_feature_store,
     feature_store_factory,
     unbind_feature_store,
 )
+from serving.limits import ServingLimits
 
 pytestmark = pytest.mark.e2e
 
@@ -112,6 +114,13 @@ def known_entities(dev_engine: sa.Engine) -> list[dict[str, str]]:
     return frame.to_dict(orient="records")
 
 
+@pytest.fixture(scope="module")
+def limits() -> ServingLimits:
+    """DEV's api_serving.limits, as the server reads them."""
+    parameters = dict(config_loader(PROJECT_ROOT, "dev")["parameters"])
+    return ServingLimits.from_parameters(parameters)
+
+
 def test_health_ready_and_model_endpoints(served):
     url, run_id = served
     assert httpx.get(f"{url}/health").json() == {"status": "ok"}
@@ -124,12 +133,16 @@ def test_health_ready_and_model_endpoints(served):
     assert "uplift_score" in schema["response_fields"]
 
 
-def test_openapi_describes_the_derived_fields(served):
+def test_openapi_describes_the_derived_fields(served, limits):
     url, _ = served
     components = httpx.get(f"{url}/openapi.json").json()["components"]["schemas"]
     request = components["PredictionRequest"]
     assert set(request["properties"]) == {"user_id", "product_id", "session_id"}
     assert set(request["required"]) == {"user_id", "product_id", "session_id"}
+    # The loader SQL casts no key to a sized string: each gets max_key_length.
+    assert {p["maxLength"] for p in request["properties"].values()} == {
+        limits.max_key_length
+    }
     assert "uplift_score" in components["PredictionResponse"]["properties"]
 
 
@@ -166,6 +179,72 @@ def test_bad_requests_get_422_naming_the_field(served, body, field, kind):
     assert response.status_code == 422
     errors = response.json()["detail"]
     assert any(e["loc"][-1] == field and e["type"] == kind for e in errors), errors
+
+
+def test_a_5_mb_key_is_413_naming_the_body_limit(served, known_entities, limits):
+    url, _ = served
+    body = {**known_entities[0], "user_id": "u" * 5_000_000}
+    response = httpx.post(f"{url}/predict", json=body, timeout=30)
+    assert response.status_code == 413
+    assert response.json() == {
+        "detail": "request body is over api_serving.limits.max_body_bytes "
+        f"({limits.max_body_bytes} bytes)"
+    }
+
+
+def test_20000_entities_are_refused_naming_a_limit(served, known_entities):
+    url, _ = served
+    body = [known_entities[i % len(known_entities)] for i in range(20_000)]
+    response = httpx.post(f"{url}/predict_batch", json=body, timeout=30)
+    # Over the byte limit at these key lengths (413), else over the entity one (422).
+    expected = {
+        413: "api_serving.limits.max_body_bytes",
+        422: "api_serving.limits.max_batch_entities",
+    }
+    assert response.status_code in expected, response.text[:500]
+    assert expected[response.status_code] in response.json()["detail"]
+
+
+def test_a_batch_over_max_batch_entities_is_422_naming_the_limit_and_count(
+    served, known_entities, limits
+):
+    url, _ = served
+    count = limits.max_batch_entities + 1
+    body = [known_entities[i % len(known_entities)] for i in range(count)]
+    # Under the byte limit, so the entity count is what refuses it.
+    assert len(json.dumps(body).encode()) < limits.max_body_bytes
+    response = httpx.post(f"{url}/predict_batch", json=body, timeout=30)
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": f"a batch of {count} entities is over "
+        f"api_serving.limits.max_batch_entities ({limits.max_batch_entities})"
+    }
+
+
+@pytest.mark.parametrize("path", ["/predict", "/predict_batch"])
+def test_a_key_over_max_key_length_is_422_naming_the_field(
+    served, known_entities, limits, path
+):
+    url, _ = served
+    entity = {**known_entities[0], "user_id": "u" * (limits.max_key_length + 1)}
+    body = entity if path == "/predict" else [entity]
+    response = httpx.post(f"{url}{path}", json=body)
+    assert response.status_code == 422
+    errors = response.json()["detail"]
+    assert any(
+        e["loc"][-1] == "user_id"
+        and e["type"] == "string_too_long"
+        and e["ctx"] == {"max_length": limits.max_key_length}
+        for e in errors
+    ), errors
+
+
+def test_a_key_of_max_key_length_is_served(served, known_entities, limits):
+    url, _ = served
+    body = {**known_entities[0], "user_id": "u" * limits.max_key_length}
+    response = httpx.post(f"{url}/predict", json=body)
+    assert response.status_code == 200
+    assert response.json()["unknown_entities"] == ["user_id"]
 
 
 def test_malformed_json_gets_422(served):

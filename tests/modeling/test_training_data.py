@@ -12,6 +12,7 @@ from mmp_kedro.modeling.training_data import (
     TrainingDataError,
     check_features,
     check_labels,
+    check_spine_sample,
     check_split_sizes,
     duplicate_rows,
 )
@@ -160,3 +161,47 @@ def test_infinite_feature_values_are_refused_naming_the_columns():
 def test_missing_feature_values_are_left_to_the_preprocessor():
     data = frame([0, 1], ltv=[1.0, None], age=pd.array([30, None], dtype="Int64"))
     check_features(data, recipe("classification"), SOURCE)
+
+
+def _sample(**columns: list) -> pd.DataFrame:
+    stamps = pd.to_datetime(["2025-01-01", "2025-01-02"])
+    return pd.DataFrame({"user_id": ["u1", "u2"], "event_timestamp": stamps, **columns})
+
+
+@pytest.mark.parametrize(
+    ("spine", "expected"),
+    [
+        (_sample(), "target_col 'y' is not a column of what the loader SQL returned"),
+        (_sample(y=["1.5", "2"]), "target_col 'y' is object, expected a number"),
+        (
+            _sample(y=[1.0, 2.0]).drop(columns="user_id"),
+            "join key(s) ['user_id'] are not columns",
+        ),
+        (_sample(y=[1.0, 2.0], age=[30, 40]), "returns ['age'], which augmenter"),
+        (
+            _sample(y=[1.0, 2.0]).assign(event_timestamp=["a", "b"]),
+            "event_timestamp is object, expected a timestamp column",
+        ),
+    ],
+)
+def test_a_spine_sample_without_what_the_run_needs_is_refused(spine, expected):
+    spec = recipe("regression").model_copy(
+        update={
+            "augmenter": Recipe.model_fields["augmenter"].annotation.model_validate(
+                {
+                    "type": "feature_store",
+                    "features": [{"feature_namespace": "users", "features": ["age"]}],
+                }
+            )
+        }
+    )
+    with pytest.raises(TrainingDataError) as raised:
+        check_spine_sample(spine, spec, ("user_id",), SOURCE)
+    assert expected in str(raised.value)
+    assert str(raised.value).startswith(SOURCE)
+
+
+def test_a_spine_sample_with_what_the_run_needs_passes():
+    check_spine_sample(
+        _sample(y=[1.0, 2.0]), recipe("regression"), ("user_id",), SOURCE
+    )

@@ -30,6 +30,60 @@ def check_labels(frame: pd.DataFrame, recipe: Recipe, source: str) -> None:
         _check_treatment(frame[data.treatment_col], recipe, source)
 
 
+def check_spine_sample(
+    spine: pd.DataFrame, recipe: Recipe, join_keys: tuple[str, ...], source: str
+) -> None:
+    """What the loader SQL returned has the columns and types the run needs: a
+    datetime ``event_timestamp``, the label columns (a numeric target for regression
+    and uplift), every feature view's join key, and no column named like a feature
+    the augmenter adds.
+
+    Raises:
+        TrainingDataError: naming ``source``, the column, what was found and expected.
+    """
+    columns = set(spine.columns)
+    stamps = spine.get("event_timestamp")
+    if stamps is None or not pd.api.types.is_datetime64_any_dtype(stamps):
+        found = "missing" if stamps is None else f"{stamps.dtype}"
+        raise TrainingDataError(
+            f"{source}: event_timestamp is {found}, expected a timestamp column "
+            "(CAST(... AS TIMESTAMP) in the loader SQL)"
+        )
+    data = recipe.data_interface
+    for role, column in (
+        ("target_col", data.target_col),
+        ("treatment_col", data.treatment_col),
+    ):
+        if column and column not in columns:
+            raise TrainingDataError(
+                f"{source}: data_interface.{role} '{column}' is not a column of what "
+                f"the loader SQL returned; it returned {sorted(columns)}"
+            )
+    if data.target_col and data.task_type in ("regression", "causal"):
+        target = spine[data.target_col]
+        if not pd.api.types.is_numeric_dtype(target) or pd.api.types.is_bool_dtype(
+            target
+        ):
+            raise TrainingDataError(
+                f"{source}: data_interface.target_col '{data.target_col}' is "
+                f"{target.dtype}, expected a number for a {data.task_type} model; "
+                "cast it in the loader SQL"
+            )
+    missing_keys = [key for key in join_keys if key not in columns]
+    if missing_keys:
+        raise TrainingDataError(
+            f"{source}: the feature views' join key(s) {missing_keys} are not columns "
+            f"of what the loader SQL returned ({sorted(columns)}): select them, or "
+            "drop the augmenter.features that need them"
+        )
+    clashing = sorted(columns & set(recipe.augmenter.feature_names))
+    if clashing:
+        raise TrainingDataError(
+            f"{source}: the loader SQL returns {clashing}, which augmenter.features "
+            "also adds: rename the column in the SQL or drop the feature"
+        )
+
+
 def check_features(frame: pd.DataFrame, recipe: Recipe, source: str) -> None:
     """No infinite value in a numeric column the model learns from (a missing one
     is imputed by the preprocessor; an infinite one would poison its scaling).

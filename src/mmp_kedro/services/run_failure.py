@@ -30,8 +30,8 @@ def real_error(error: BaseException) -> BaseException:
     return error
 
 
-def failure_summary(error: BaseException) -> str:
-    """``<node>: <Type>: <message>`` for the real error behind ``error``, its
+def failure_summary(error: BaseException, what: str = "Run failed") -> str:
+    """``<what> <node>: <Type>: <message>`` for the real error behind ``error``, its
     message cut to a few lines and any login in it shown as ``***``."""
     error = real_error(error)
     notes = getattr(error, "__notes__", ())
@@ -41,7 +41,7 @@ def failure_summary(error: BaseException) -> str:
     if len(lines) > MESSAGE_LINES:
         message += f"\n... ({len(lines) - MESSAGE_LINES} more lines in the traceback)"
     where = f" {node}" if node else ""
-    return f"Run failed{where}: {type(error).__name__}: {message}"
+    return f"{what}{where}: {type(error).__name__}: {message}"
 
 
 def write_traceback(error: BaseException, path: Path) -> Path:

@@ -1,4 +1,5 @@
-"""Reading loader SQL with sqlglot: its output columns and its bound parameters.
+"""Reading loader SQL with sqlglot: its output columns (names, declared string
+lengths) and its bound parameters.
 
 Loader SQL binds context values as ``:name`` placeholders (SQLAlchemy style), which
 every engine receives as driver-level parameters, never as spliced text.
@@ -76,6 +77,31 @@ def output_columns(sql: str, source: str = "loader SQL") -> list[str]:
             "each column of the top-level SELECT its own name (alias all but one)"
         )
     return names
+
+
+def declared_string_lengths(sql: str, source: str = "loader SQL") -> dict[str, int]:
+    """The declared length of each top-level output column that is a cast to a sized
+    string type: ``CAST(user_id AS VARCHAR(32)) AS user_id`` (or ``user_id::CHAR(32)``)
+    gives ``{"user_id": 32}``. Other columns, unsized ``VARCHAR``/``TEXT`` and every
+    column of a ``UNION`` (whose branches may differ) are absent: their length is not
+    known without running the query.
+    """
+    query = parse_loader_sql(sql, source)
+    lengths: dict[str, int] = {}
+    if not isinstance(query, exp.Select):
+        return lengths
+    for select, name in zip(query.selects, query.named_selects, strict=True):
+        expression = select.unalias()
+        if not (
+            isinstance(expression, exp.Cast)  # TRY_CAST included
+            and expression.to.is_type(*exp.DataType.TEXT_TYPES)
+            and len(expression.to.expressions) == 1
+        ):
+            continue
+        size = expression.to.expressions[0].this
+        if isinstance(size, exp.Literal) and size.is_int:
+            lengths[name] = int(size.name)
+    return lengths
 
 
 def table_names(sql: str) -> set[str]:
