@@ -22,7 +22,23 @@ from project_helpers import (
     require_dev_stack,
     run_kedro,
     runs_of_recipe,
+    use_test_trials,
 )
+
+
+@pytest.fixture(autouse=True)
+def _mlflow_tracking_uri_restored() -> Iterator[None]:
+    """A test that sets MLflow's process-wide tracking URI leaves it as it found it:
+    ``mlflow.set_tracking_uri`` also sets ``MLFLOW_TRACKING_URI``, which later tests
+    (and the DEV stack's ``stack_env``) would read."""
+    saved = _tracking_service.utils._tracking_uri
+    saved_variable = os.environ.get("MLFLOW_TRACKING_URI")
+    yield
+    _tracking_service.utils._tracking_uri = saved
+    if saved_variable is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = saved_variable
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +48,7 @@ def local_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (project / "conf" / "local" / "parameters_training.yml").write_text(
         yaml.safe_dump(TEST_TRAINING)
     )
+    use_test_trials(project)
     prepare_local_data(project)
     return project
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -52,6 +53,10 @@ START_THE_STACK = (
 )
 
 #: Faster infrastructure constraints for tests (the recipes' logic is unchanged).
+#: Tuning trials of the example recipes in the shared LOCAL copy (they ship 10-20):
+#: enough for pruning and "best so far" to show, few enough for CI.
+TEST_TRIALS = 6
+
 TEST_TRAINING = {
     "training": {"test_ratio": 0.25, "cv_folds": 3, "random_state": 42},
     "tuning": {
@@ -90,6 +95,16 @@ def copy_project(destination: Path, source: Path = PROJECT_ROOT) -> Path:
     ):
         (destination / "data" / layer).mkdir(parents=True, exist_ok=True)
     return destination
+
+
+def use_test_trials(project: Path) -> None:
+    """The example recipes of ``project`` tuned for ``TEST_TRIALS`` trials (the text
+    edited in place, comments kept)."""
+    for path in (project / "recipes").glob("*.yaml"):
+        text = re.sub(
+            r"(?m)^(  n_trials: )\d+", rf"\g<1>{TEST_TRIALS}", path.read_text()
+        )
+        path.write_text(text)
 
 
 def prepare_local_data(project: Path, n_events: int = SAMPLE_EVENTS) -> None:

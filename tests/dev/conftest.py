@@ -23,9 +23,15 @@ from urllib.parse import urlsplit
 import mlflow
 import pytest
 import sqlalchemy as sa
-from project_helpers import START_THE_STACK, project_runs, require_dev_stack
+from project_helpers import (
+    EXAMPLE_RECIPES,
+    START_THE_STACK,
+    project_runs,
+    require_dev_stack,
+)
 
-DEV_RECIPES = ("uplift_model_exp3", "conversion_classifier")
+#: Every example recipe, one per task, is trained on DEV too.
+DEV_RECIPES = EXAMPLE_RECIPES
 
 #: The stack's variables (see .env.example); REDIS_PASSWORD may be empty.
 DEV_VARIABLES = (
@@ -153,13 +159,14 @@ def dev_kedro(
 @pytest.fixture(scope="session")
 def dev_trained_runs(
     local_project: Path,
+    trained_runs: dict[str, str],
     dev_mlflow: mlflow.MlflowClient,
     dev_kedro: Callable[..., subprocess.CompletedProcess],
 ) -> dict[str, str]:
     """Each DEV example recipe trained once on the DEV stack: recipe -> run id.
 
     The runs live on the DEV MLflow server; none of them is in the copy's LOCAL
-    ``mlruns.db`` (that is what the LOCAL ``trained_runs`` fixture reads).
+    ``mlruns.db``, which ``trained_runs`` (the same recipes on LOCAL) has filled.
     """
     run_ids: dict[str, str] = {}
     for recipe in DEV_RECIPES:
@@ -171,10 +178,11 @@ def dev_trained_runs(
         runs = project_runs(dev_mlflow, local_project, recipe, started_ms)
         assert runs, f"no run of {recipe} from {local_project} on the DEV server"
         run_ids[recipe] = runs[0].info.run_id
-    local_store = local_project / "mlruns.db"
-    if local_store.exists():
-        local = mlflow.MlflowClient(tracking_uri=f"sqlite:///{local_store}")
-        for run_id in run_ids.values():
-            with pytest.raises(mlflow.exceptions.MlflowException):
-                local.get_run(run_id)
+    local = mlflow.MlflowClient(tracking_uri=f"sqlite:///{local_project / 'mlruns.db'}")
+    assert {local.get_run(run_id).info.status for run_id in trained_runs.values()} == {
+        "FINISHED"
+    }
+    for run_id in run_ids.values():
+        with pytest.raises(mlflow.exceptions.MlflowException):
+            local.get_run(run_id)
     return run_ids

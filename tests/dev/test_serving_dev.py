@@ -273,41 +273,82 @@ def test_unknown_entity_is_predicted_from_defaults_and_flagged(served, known_ent
     assert isinstance(payload["uplift_score"], float)
 
 
+#: Entities whose latest feature rows both stores hold, and the moment just after the
+#: last of them: the online store has each view's latest row materialised, and a
+#: point-in-time join at that moment finds the same row within its view's TTL.
+SAME_FEATURES_SQL = """
+WITH latest AS (
+    SELECT
+        pairs.user_id,
+        pairs.product_id,
+        (SELECT max(feature_timestamp) FROM features.user_demographics AS d
+         WHERE d.user_id = pairs.user_id) AS demographics_at,
+        (SELECT max(feature_timestamp) FROM features.user_purchase_summary AS p
+         WHERE p.user_id = pairs.user_id) AS purchases_at,
+        (SELECT max(feature_timestamp) FROM features.product_details AS x
+         WHERE x.product_id = pairs.product_id) AS product_at
+    FROM (SELECT DISTINCT user_id, product_id FROM events) AS pairs
+)
+SELECT
+    user_id,
+    product_id,
+    GREATEST(demographics_at, purchases_at, product_at) + INTERVAL '1 second'
+        AS event_timestamp
+FROM latest
+WHERE demographics_at IS NOT NULL AND purchases_at IS NOT NULL
+  AND product_at IS NOT NULL
+  AND GREATEST(demographics_at, purchases_at, product_at) < CAST(:materialised_until AS TIMESTAMP)
+  AND GREATEST(demographics_at, purchases_at, product_at) - purchases_at
+      < INTERVAL '90 days'
+ORDER BY md5(user_id || product_id)
+LIMIT 40
+"""
+
+
 def test_serving_equals_batch_for_the_same_entity_and_features(
-    served, known_entities, dev_tracking
+    served, dev_engine, dev_tracking
 ):
-    """No training/serving skew: the batch path given the same features agrees.
+    """No training/serving skew: for entities whose features both stores hold alike
+    by construction (above), every served score equals the batch score.
 
     Session summaries live one day (TTL) offline but stay in the online store, so the
     entities are asked for with a session id neither store knows.
     """
     url, run_id = served
-    entities = [{**entity, "session_id": "s-unknown"} for entity in known_entities]
+    with dev_engine.connect() as connection:
+        chosen = pd.read_sql_query(
+            sa.text(SAME_FEATURES_SQL),
+            connection,
+            params={"materialised_until": "2025-08-01 00:00:00"},
+        )
+    assert len(chosen) == 40, "the DEV sample data has 40 such entities"
+    spine = chosen.assign(session_id="s-unknown")
+    entities = spine[["user_id", "product_id", "session_id"]].to_dict(orient="records")
     served_rows = httpx.post(
         f"{url}/predict_batch", params={"include_features": True}, json=entities
     ).json()
     model = mlflow.pyfunc.load_model(f"runs:/{run_id}/model")
     bind_feature_store(feature_store_factory(PROJECT_ROOT, "dev"))
-    # As of just before the end of the materialised window, the offline point-in-time
-    # values are the latest ones: what the online store holds.
-    spine = pd.DataFrame(entities).assign(
-        event_timestamp=pd.Timestamp("2025-07-31 23:59:00")
-    )
     try:
         batch = model.predict(
             spine, params={"run_mode": "batch", "return_intermediate": True}
         )
     finally:
         unbind_feature_store()
-    compared = 0
-    for served_row, (_, batch_row) in zip(served_rows, batch.iterrows(), strict=True):
-        features = served_row["features"]
-        if all(same_value(value, batch_row[name]) for name, value in features.items()):
-            compared += 1
-            assert served_row["uplift_score"] == pytest.approx(
-                batch_row["uplift_score"]
-            )
-    assert compared >= len(entities) // 2, compared
+
+    assert len(served_rows) == len(batch) == 40
+    for entity, served_row, (_, batch_row) in zip(
+        entities, served_rows, batch.iterrows(), strict=True
+    ):
+        different = {
+            name: (value, batch_row[name])
+            for name, value in served_row["features"].items()
+            if not same_value(value, batch_row[name])
+        }
+        assert different == {}, entity
+        assert served_row["uplift_score"] == pytest.approx(batch_row["uplift_score"]), (
+            entity
+        )
 
 
 def test_redis_down_gives_503_and_recovers(dev_trained_runs, known_entities, tmp_path):

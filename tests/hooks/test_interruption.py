@@ -3,6 +3,7 @@ run left open ends KILLED (FAILED without a signal) with the reason as a tag."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 
@@ -71,9 +72,18 @@ def test_the_run_of_a_pipeline_that_ended_is_left_to_kedro_mlflow(tracking_store
     mlflow.end_run()
 
 
-def test_nothing_happens_when_no_run_is_open(tracking_store):
-    RunInterruptionHook().end_open_run()
+def test_nothing_happens_when_no_run_is_open(tracking_store, caplog):
+    hook = RunInterruptionHook()
+    hook.before_pipeline_run()  # a pipeline cut short: only the missing run is left
+    try:
+        with caplog.at_level(logging.WARNING, logger="mmp_kedro"):
+            hook.end_open_run()
+    finally:
+        hook.after_pipeline_run()
     assert mlflow.active_run() is None
+    experiment = tracking_store.get_experiment_by_name("tests").experiment_id
+    assert tracking_store.search_runs([experiment]) == []  # no run started to end
+    assert [r for r in caplog.records if r.name.startswith("mmp_kedro")] == []
 
 
 def test_a_run_on_the_stack_twice_stays_killed(tracking_store):

@@ -42,3 +42,5 @@ def test_without_a_run_only_the_note_is_added(tracking_store):
     NodeFailureHook().on_node_error(error, NODE)
     assert error.__notes__ == ["in node 'tune.split_train_test'"]
     assert mlflow.active_run() is None
+    experiment = tracking_store.get_experiment_by_name("tests").experiment_id
+    assert tracking_store.search_runs([experiment]) == []  # no run opened for a tag

@@ -3,21 +3,41 @@ MLflow server that does not answer, before kedro-mlflow talks to it."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from project_helpers import free_port
 
+from mmp_kedro.hooks import preflight as preflight_hook
 from mmp_kedro.hooks.preflight import PreflightHook
-from mmp_kedro.services.preflight import (
-    ServiceUnavailableError,
-    check_tracking_server,
-)
+from mmp_kedro.services import preflight
+from mmp_kedro.services.preflight import ServiceUnavailableError
 
 
-def test_local_checks_only_its_sqlite_store(kedro_context):
-    """LOCAL tracks to ``mlruns.db``: no server to reach, the store is writable."""
-    context = kedro_context("local")
-    PreflightHook().after_context_created(context)
-    assert check_tracking_server(context.config_loader) == "sqlite:///mlruns.db"
+def test_local_checks_only_its_sqlite_store(kedro_context, monkeypatch):
+    """LOCAL tracks to ``mlruns.db``: no server to reach, the store is writable, and
+    no DEV credential is needed."""
+    monkeypatch.delenv("POSTGRES_PASSWORD", raising=False)
+    checked, requested, returned = [], [], []
+
+    def check_sqlite_store(uri):
+        checked.append(uri)
+        return original_sqlite_check(uri)
+
+    def check_tracking_server(config_loader):
+        returned.append(original_server_check(config_loader))
+        return returned[-1]
+
+    original_sqlite_check = preflight.check_sqlite_store
+    original_server_check = preflight_hook.check_tracking_server
+    monkeypatch.setattr(preflight, "check_sqlite_store", check_sqlite_store)
+    monkeypatch.setattr(preflight_hook, "check_tracking_server", check_tracking_server)
+    monkeypatch.setattr(httpx, "get", lambda url, **kwargs: requested.append(url))
+
+    PreflightHook().after_context_created(kedro_context("local"))
+
+    assert returned == ["sqlite:///mlruns.db"]  # what the hook's check resolved
+    assert checked == ["sqlite:///mlruns.db"]  # the store's writability checked
+    assert requested == []  # no server asked
 
 
 def test_an_unset_credential_variable_is_named(kedro_context, monkeypatch):

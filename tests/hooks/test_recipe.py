@@ -9,7 +9,8 @@ import pytest
 from kedro.pipeline import Node, Pipeline
 
 from mmp_kedro.feature_store import bind_feature_store, feature_store_factory
-from mmp_kedro.hooks.recipe import RecipeHook
+from mmp_kedro.hooks import recipe as recipe_hook
+from mmp_kedro.hooks.recipe import RecipeHook, load_validated_recipe
 from mmp_kedro.recipe import RecipeError
 
 
@@ -78,6 +79,20 @@ def test_an_unknown_feature_is_refused_naming_the_field(
         (local_project / "recipes" / f"{name}.yaml").unlink()
 
 
-def test_a_pipeline_without_a_recipe_is_left_alone(bound):
-    catalog = bound().catalog  # loading its recipe would fail: no name given
-    RecipeHook().before_pipeline_run(NO_RECIPE, catalog)
+def test_a_pipeline_without_a_recipe_is_left_alone(bound, monkeypatch, caplog):
+    catalog = bound().catalog
+    with pytest.raises(RecipeError):  # loading its recipe would fail: no name given
+        load_validated_recipe(catalog)
+    checks = []
+    for name in (
+        "load_validated_recipe",
+        "check_catalog_services",
+        "check_features_exist",
+    ):
+        monkeypatch.setattr(
+            recipe_hook, name, lambda *args, _name=name: checks.append(_name)
+        )
+    with caplog.at_level(logging.INFO, logger="mmp_kedro"):
+        RecipeHook().before_pipeline_run(NO_RECIPE, catalog)
+    assert checks == []
+    assert "is valid" not in caplog.text

@@ -115,21 +115,27 @@ def test_two_worker_processes_share_one_postgres_study(
         make_frame(), make_recipe(), TRAINING, tuning, storage=optuna_storage
     )
 
-    assert record["study_name"] == study_name
-    assert record["workers"] == 2
     history = record["optimization_history"]
     assert record["total_trials"] == len(history) >= N_TRIALS
     pids = {trial["worker_pid"] for trial in history}
     assert None not in pids, "a trial has no worker_pid"
     assert len(pids) == 2, f"trials came from {len(pids)} process(es): {pids}"
     assert os.getpid() in pids, "this process ran no trial"
+    assert record["workers"] == len(pids)  # the record's count: the processes seen
     assert record["completed_trials"] == record["total_trials"]
     assert record["pruned_trials"] == 0
 
+    # A third party: the study in the database under the configured name is the
+    # record's, trial for trial (numbers, processes, values).
+    assert study_name in optuna.get_all_study_names(storage=optuna_storage)
     stored = optuna.load_study(study_name=study_name, storage=optuna_storage)
+    assert record["study_name"] == stored.study_name
     trials = stored.get_trials(deepcopy=False)
     assert sorted(t.number for t in trials) == sorted(t["number"] for t in history)
     assert {t.number: t.user_attrs.get("worker_pid") for t in trials} == {
         t["number"]: t["worker_pid"] for t in history
     }
+    assert {t.number: t.value for t in trials} == pytest.approx(
+        {t["number"]: t["value"] for t in history}
+    )
     assert stored.best_value == pytest.approx(record["best_score"])

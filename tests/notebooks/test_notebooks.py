@@ -14,8 +14,9 @@ from typing import Any
 
 import nbformat
 import pytest
+import yaml
 from nbclient import NotebookClient
-from project_helpers import PROJECT_ROOT, SAMPLE_FEATURES
+from project_helpers import PROJECT_ROOT, SAMPLE_FEATURES, mlflow_client
 
 pytestmark = pytest.mark.e2e
 
@@ -128,6 +129,17 @@ def _texts(nb: nbformat.NotebookNode) -> str:
     return "\n".join(texts)
 
 
+def _artifact_paths(client: Any, run_id: str, path: str | None = None) -> list[str]:
+    """Every file the run logged, read from MLflow by this process."""
+    paths = []
+    for item in client.list_artifacts(run_id, path):
+        if item.is_dir:
+            paths.extend(_artifact_paths(client, run_id, item.path))
+        else:
+            paths.append(item.path)
+    return paths
+
+
 def test_explore_recipe_notebook(notebook_env: Path, tmp_path: Path):
     nb, probe = _execute(
         "01_explore_recipe.ipynb",
@@ -135,7 +147,9 @@ def test_explore_recipe_notebook(notebook_env: Path, tmp_path: Path):
         tmp_path,
         parameters='recipe = "uplift_model_exp3"',
         probe=(
-            "'recipe': resolved.name, 'spine_rows': len(spine), "
+            "'recipe': resolved.name, 'recipe_file': str(resolved.path), "
+            "'model': spec.model.class_path, 'treatment': interface.treatment_col, "
+            "'spine_rows': len(spine), "
             "'augmented_rows': len(augmented), "
             "'same_order': augmented['session_id'].tolist() == spine['session_id'].tolist(), "
             "'features': feature_names, 'summary_rows': list(summary.index), "
@@ -143,7 +157,14 @@ def test_explore_recipe_notebook(notebook_env: Path, tmp_path: Path):
         ),
     )
 
+    # The recipe the notebook loaded is the project copy's file of that name.
+    recipe_file = notebook_env / "recipes" / "uplift_model_exp3.yaml"
+    written = yaml.safe_load(recipe_file.read_text())
     assert probe["recipe"] == "uplift_model_exp3"
+    # (a path relative to the project root, as the recipe's own paths are)
+    assert (notebook_env / probe["recipe_file"]).resolve() == recipe_file.resolve()
+    assert probe["model"] == written["model"]["class_path"]
+    assert probe["treatment"] == written["data_interface"]["treatment_col"]
     assert probe["spine_rows"] > 0
     assert probe["augmented_rows"] == probe["spine_rows"]
     assert probe["same_order"]
@@ -167,7 +188,8 @@ def test_inspect_trained_run_notebook(
         tmp_path,
         parameters=f"run_id = {run_id!r}",
         probe=(
-            "'run_id': run_id, 'n_rows': n_rows, 'rows': len(predictions), "
+            "'fetched_run_id': run.info.run_id, 'run_recipe': run.data.tags.get('recipe'), "
+            "'n_rows': n_rows, 'rows': len(predictions), "
             "'columns': list(predictions.columns), "
             "'missing_scores': int(predictions['uplift_score'].isna().sum()), "
             "'artifacts': list(artifacts['path']), 'trials': len(trials), "
@@ -175,9 +197,20 @@ def test_inspect_trained_run_notebook(
         ),
     )
 
-    assert probe["run_id"] == run_id
+    # What MLflow itself holds for the run, to hold the notebook's findings against.
+    client = mlflow_client(notebook_env)
+    logged = client.get_run(run_id)
+    logged_pngs = sorted(
+        path for path in _artifact_paths(client, run_id) if path.endswith(".png")
+    )
+    assert logged_pngs, "the trained run logged no plots to show"
+
+    assert probe["fetched_run_id"] == run_id
+    assert probe["run_recipe"] == "uplift_model_exp3"
     texts = _texts(nb)
-    assert f"run id: `{run_id}`" in texts
+    assert (
+        f"run id: `{run_id}`, name `{logged.info.run_name}`, status FINISHED" in texts
+    )
     assert probe["rows"] == probe["n_rows"] > 0
     assert {"session_id", "event_timestamp", "uplift_score"} <= set(probe["columns"])
     assert probe["missing_scores"] == 0
@@ -185,9 +218,11 @@ def test_inspect_trained_run_notebook(
     assert "loader_sql_snapshot.sql" in probe["artifacts"]
     assert probe["trials"] > 0
     assert {"learning_rate", "max_depth", "n_estimators"} <= set(probe["best_params"])
+    assert probe["metrics"] == sorted(logged.data.metrics)
     assert "auuc" in probe["metrics"]
-    pngs = [path for path in probe["artifacts"] if path.endswith(".png")]
+    # Every plot the run logged is listed and shown: none is not a pass.
+    pngs = sorted(path for path in probe["artifacts"] if path.endswith(".png"))
+    assert pngs == logged_pngs
     images = [o for o in _outputs(nb) if "image/png" in o.get("data", {})]
-    assert len(images) == len(pngs)
-    if not pngs:
-        assert "This run logged no PNG artifacts." in texts
+    assert len(images) == len(logged_pngs)
+    assert "This run logged no PNG artifacts." not in texts

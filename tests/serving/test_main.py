@@ -1,7 +1,8 @@
 """``python -m serving``: a start-up mistake is one ``error:`` line and exit 2.
 
 Each case fails before any server is contacted, so no DEV stack is needed; the
-command runs as a user types it, in a subprocess.
+command runs as a user types it, in a subprocess. A case's arguments get
+``--run-id`` unless its environment changes say what ``MMP_RUN_ID`` is.
 """
 
 from __future__ import annotations
@@ -44,6 +45,24 @@ CASES = {
         {"MMP_PORT": "80a"},
         ["error: MMP_PORT must be a whole number, got '80a'"],
     ),
+    "no run id": (
+        ["--env", "dev"],
+        {"MMP_RUN_ID": WITHOUT},
+        [
+            "error: --run-id (or MMP_RUN_ID) is required: "
+            "the MLflow run id of a trained model"
+        ],
+    ),
+    "no workers": (
+        ["--env", "dev", "--workers", "0"],
+        {},
+        ["error: --workers (or MMP_WORKERS) must be at least 1"],
+    ),
+    "no workers in the variable": (
+        ["--env", "dev"],
+        {"MMP_WORKERS": "0"},
+        ["error: --workers (or MMP_WORKERS) must be at least 1"],
+    ),
 }
 
 
@@ -51,11 +70,14 @@ CASES = {
 def test_start_up_mistake_is_one_error_line(args, changes, expected):
     env = {k: v for k, v in os.environ.items() if changes.get(k) is not WITHOUT}
     env.update({k: v for k, v in changes.items() if v is not WITHOUT})
-    result = run_serving(*args, "--run-id", RUN_ID, env=env)
+    run_id = [] if "MMP_RUN_ID" in changes else ["--run-id", RUN_ID]
+    result = run_serving(*args, *run_id, env=env)
     assert result.returncode == 2, result.stderr[-2000:]
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
+    errors = [line for line in result.stderr.splitlines() if "error: " in line]
+    assert len(errors) == 1, result.stderr[-2000:]
     for fragment in expected:
-        assert fragment in result.stderr, result.stderr[-2000:]
+        assert fragment in errors[0], result.stderr[-2000:]
 
 
 def test_the_deprecated_env_variable_still_picks_the_env_with_a_warning():

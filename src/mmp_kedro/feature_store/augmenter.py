@@ -160,6 +160,13 @@ def check_features_exist(recipe: ResolvedRecipe, feature_store: str | None) -> N
             f"augmenter.features ({type(err).__name__}: {err}). Apply the feature "
             "definitions first: `python -m mmp_kedro.feature_store apply --env <env>`"
         ) from err
+    if not views:
+        # Feast creates an empty registry where none was applied yet.
+        raise RecipeError(
+            f"{recipe.path}: this env's feature store registry has no feature views: "
+            "apply the feature definitions first: `python -m mmp_kedro.feature_store "
+            "apply --env <env> --materialize` (`make data` on LOCAL)"
+        )
     for index, group in enumerate(recipe.spec.augmenter.features):
         view = views.get(group.feature_namespace)
         if view is None:

@@ -1,19 +1,25 @@
 """`kedro run --pipelines evaluate --params run_id=...` on LOCAL, end to end.
 
-The classification figures are checked against scikit-learn on the predictions batch
-inference writes for the same run and window: the two pipelines share the artifact,
-so they must agree to the last digit.
+The classification, regression and clustering figures are checked against
+scikit-learn on the predictions batch inference writes for the same run and window
+(both pipelines in one `kedro run`): they share the artifact, so they must agree to
+the last digit.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
 
+import mlflow
 import pandas as pd
 import pytest
+from mlflow.tracking import _model_registry, _tracking_service
 from project_helpers import all_run_ids, run_kedro
 from sklearn import metrics as skm
 
+from mmp_kedro.artifact import contract
 from mmp_kedro.recipe.schema import TASK_METRICS
 
 pytestmark = pytest.mark.e2e
@@ -34,37 +40,96 @@ def _report(project) -> dict:
     )
 
 
-def test_classification_metrics_equal_sklearn_on_batch_predictions(
-    local_project, trained_runs
+def _output(project, name: str) -> pd.DataFrame:
+    return pd.read_parquet(project / "data" / "07_model_output" / f"{name}.parquet")
+
+
+@pytest.fixture
+def local_tracking(local_project, monkeypatch):
+    """This process's MLflow reads the LOCAL copy's store (state restored after)."""
+    for module, name in (
+        (_tracking_service.utils, "_tracking_uri"),
+        (_model_registry.utils, "_registry_uri"),
+    ):
+        monkeypatch.setattr(module, name, getattr(module, name))
+    # set, then removed: monkeypatch restores the original state, absent or not
+    # (``mlflow.set_tracking_uri`` sets the variable too)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", os.environ.get("MLFLOW_TRACKING_URI", ""))
+    monkeypatch.delenv("MLFLOW_TRACKING_URI")
+    mlflow.set_tracking_uri(f"sqlite:///{local_project / 'mlruns.db'}")
+
+
+def _classification(project, run_id, batch: pd.DataFrame) -> dict[str, float]:
+    target, predicted = batch["converted"], batch["prediction"]
+    return {
+        "roc_auc": skm.roc_auc_score(target, batch["probability"]),
+        "accuracy": skm.accuracy_score(target, predicted),
+        "f1": skm.f1_score(target, predicted),
+        "precision": skm.precision_score(target, predicted),
+        "recall": skm.recall_score(target, predicted),
+        "log_loss": skm.log_loss(target, batch["probability"]),
+    }
+
+
+def _regression(project, run_id, batch: pd.DataFrame) -> dict[str, float]:
+    target, predicted = batch["order_value"], batch["prediction"]
+    return {
+        "rmse": math.sqrt(skm.mean_squared_error(target, predicted)),
+        "mae": skm.mean_absolute_error(target, predicted),
+        "r2": skm.r2_score(target, predicted),
+    }
+
+
+def _clustering(project, run_id, batch: pd.DataFrame) -> dict[str, float]:
+    """Cluster metrics are on the model's inputs: the joined features batch
+    inference kept, through the run's own fitted preprocessor."""
+    preprocessor = contract.fitted_inputs(contract.load_model(run_id)).preprocessor
+    features = preprocessor.transform(_output(project, "batch_intermediates"))
+    clusters = batch["cluster"]
+    # Below evaluate's 5000-row silhouette sample, the whole window is scored.
+    assert len(batch) <= 5000
+    return {
+        "silhouette": skm.silhouette_score(features, clusters),
+        "calinski_harabasz": skm.calinski_harabasz_score(features, clusters),
+        "davies_bouldin": skm.davies_bouldin_score(features, clusters),
+        "n_clusters": clusters.nunique(),
+    }
+
+
+#: recipe -> (task, the metrics scikit-learn gives on its batch predictions).
+BY_TASK = {
+    "conversion_classifier": ("classification", _classification),
+    "order_value_regression": ("regression", _regression),
+    "session_segments": ("clustering", _clustering),
+}
+
+
+@pytest.mark.parametrize("recipe", BY_TASK)
+def test_metrics_equal_sklearn_on_batch_predictions_of_the_window(
+    local_project, trained_runs, local_tracking, recipe
 ):
-    run_id = trained_runs["conversion_classifier"]
+    """One `kedro run` does both: batch inference and evaluate of the same run and
+    window, each from the run's artifact alone."""
+    task, expected = BY_TASK[recipe]
+    run_id = trained_runs[recipe]
     before = all_run_ids(local_project)
-    result = _run(local_project, "evaluate", run_id)
+    result = _run(local_project, "batch_inference,evaluate", run_id)
     assert result.returncode == 0, result.stderr[-4000:]
     assert all_run_ids(local_project) == before  # reads the run, opens none
     report = _report(local_project)
     assert report["run_id"] == run_id
-    assert report["task_type"] == "classification"
+    assert report["task_type"] == task
     assert report["bound_parameters"] == dict(zip(("start_date", "end_date"), WINDOW))
-    metrics = report["metrics"]
-    assert set(metrics) == set(TASK_METRICS["classification"])
+    assert report["warnings"] == []
 
-    result = _run(local_project, "batch_inference", run_id)
-    assert result.returncode == 0, result.stderr[-4000:]
-    batch = pd.read_parquet(
-        local_project / "data" / "07_model_output" / "batch_predictions.parquet"
-    )
-    assert report["rows"] == len(batch)
-    target = batch["converted"]
-    assert metrics["roc_auc"] == pytest.approx(
-        skm.roc_auc_score(target, batch["probability"]), rel=1e-9
-    )
-    assert metrics["accuracy"] == pytest.approx(
-        skm.accuracy_score(target, batch["prediction"]), rel=1e-9
-    )
-    assert metrics["f1"] == pytest.approx(
-        skm.f1_score(target, batch["prediction"]), rel=1e-9
-    )
+    batch = _output(local_project, "batch_predictions")
+    assert report["rows"] == len(batch) > 0
+    assert set(batch["model_run_id"]) == {run_id}
+    wanted = expected(local_project, run_id, batch)
+    assert set(TASK_METRICS[task]) <= set(wanted)
+    assert report["metrics"] == {
+        name: pytest.approx(float(value), rel=1e-9) for name, value in wanted.items()
+    }
 
 
 def test_uplift_run_is_scored_against_its_shuffled_baseline(

@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-from project_helpers import EXAMPLE_RECIPES, RUN_ARTIFACTS, mlflow_client
+from project_helpers import EXAMPLE_RECIPES, RUN_ARTIFACTS, TEST_TRIALS, mlflow_client
 
 from mmp_kedro.spine import SQLQueryRunner
 
@@ -310,7 +310,7 @@ def test_run_log_shows_trial_progress_and_stage_timings(
         r"trial (\d+)/(\d+) (complete|pruned): auuc=\S+ \(best so far (\S+)\)", log
     )
     assert len(trials) >= 2, log[-3000:]
-    assert trials[0][:2] == ("1", "20")
+    assert trials[0][:2] == ("1", str(TEST_TRIALS))
     assert all(best != "n/a" for *_, best in trials[1:])
     for stage in (
         "spine.load_spine",
