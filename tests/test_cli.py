@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from click.testing import CliRunner
 from project_helpers import (
     PROJECT_ROOT,
     kedro,
@@ -191,20 +192,23 @@ def test_validate_data_names_a_column_of_the_wrong_type(local_project, write_rec
     ), with_data.stderr[-2000:]
 
 
-def test_list_shows_what_a_recipe_can_use(local_project):
+def test_list_shows_what_a_recipe_can_use(local_project, monkeypatch):
+    # In process: listing opens no Kedro session, and a `kedro` start costs ~20 s.
+    monkeypatch.chdir(local_project)
+    runner = CliRunner()
     listed = {
-        what: kedro(local_project, "mmp", "list", what)
+        what: runner.invoke(cli, ["mmp", "list", what])
         for what in ("models", "metrics", "envs", "recipes")
     }
-    assert all(r.returncode == 0 for r in listed.values()), listed
-    assert "sklearn.cluster.KMeans" in listed["models"].stdout
+    assert all(r.exit_code == 0 for r in listed.values()), listed
+    assert "sklearn.cluster.KMeans" in listed["models"].output
     assert (
-        "causal: auuc (maximize, default), qini (maximize)" in listed["metrics"].stdout
+        "causal: auuc (maximize, default), qini (maximize)" in listed["metrics"].output
     )
-    envs = listed["envs"].stdout
+    envs = listed["envs"].output
     assert "local (default): overrides catalog.yml [spine_loader" in envs
     assert "dev: overrides" in envs and "prod: overrides" in envs
     assert (
         "conversion_classifier: classification, xgboost.XGBClassifier"
-        in listed["recipes"].stdout
+        in listed["recipes"].output
     )
