@@ -61,9 +61,7 @@ def check_spine_sample(
             )
     if data.target_col and data.task_type in ("regression", "causal"):
         target = spine[data.target_col]
-        if not pd.api.types.is_numeric_dtype(target) or pd.api.types.is_bool_dtype(
-            target
-        ):
+        if not _is_number(target):
             raise TrainingDataError(
                 f"{source}: data_interface.target_col '{data.target_col}' is "
                 f"{target.dtype}, expected a number for a {data.task_type} model; "
@@ -157,9 +155,7 @@ def _check_target(target: pd.Series, column: str, task: str, source: str) -> Non
             f"{where} is missing in {missing} of {len(target)} rows: filter them out "
             "in the loader SQL or fill them there"
         )
-    numeric = pd.api.types.is_numeric_dtype(target) and not pd.api.types.is_bool_dtype(
-        target
-    )
+    numeric = _is_number(target)
     if task in ("regression", "causal") and not numeric:
         raise TrainingDataError(
             f"{where} is {target.dtype}, not numeric: a {task} model learns a number; "
@@ -214,6 +210,13 @@ def _check_treatment(values: pd.Series, recipe: Recipe, source: str) -> None:
             "control group: name the control value(s) in data_interface.control_value"
             " or filter the others out in the loader SQL"
         )
+
+
+def _is_number(values: pd.Series) -> bool:
+    """Numeric and not boolean: what a regression or uplift target must be."""
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(
+        values
+    )
 
 
 def _plain(value: Any) -> Any:

@@ -105,10 +105,9 @@ class SQLQueryRunner:
         Raises:
             DataSourceError: a file behind such a view does not exist.
         """
+        read = table_names(sql)
         used = {
-            name: path
-            for name, path in self._parquet_views.items()
-            if name in table_names(sql)
+            name: path for name, path in self._parquet_views.items() if name in read
         }
         missing = [path for path in used.values() if not Path(path).is_file()]
         if missing:
