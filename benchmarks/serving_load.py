@@ -145,8 +145,18 @@ def server_command(name: str, run_id: str, port: int) -> list[str]:
     return [str(VENV_BIN / "mlflow"), *args.split()]
 
 
-def start_server(name: str, run_id: str, port: int, logs: Path) -> subprocess.Popen:
-    """The server in its own process group (stopped as a whole), output to a log."""
+def start_server(
+    name: str,
+    run_id: str,
+    port: int,
+    logs: Path,
+    command: list[str] | None = None,
+) -> subprocess.Popen:
+    """The server in its own process group (stopped as a whole), output to a log.
+
+    ``command`` replaces :func:`server_command`'s for a server this script does not
+    know (``benchmarks/serving_floor.py``'s floor).
+    """
     env = {
         **os.environ,
         # `mlflow models serve` runs `uvicorn` from PATH: make it this venv's.
@@ -156,7 +166,7 @@ def start_server(name: str, run_id: str, port: int, logs: Path) -> subprocess.Po
     }
     with (logs / f"{name}.log").open("wb") as log:
         return subprocess.Popen(
-            server_command(name, run_id, port),
+            command or server_command(name, run_id, port),
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -165,8 +175,15 @@ def start_server(name: str, run_id: str, port: int, logs: Path) -> subprocess.Po
         )
 
 
-def wait_ready(name: str, proc: subprocess.Popen, url: str, logs: Path) -> None:
-    """Until ``url`` answers 200; exits with the server's log if it never does."""
+def wait_ready(
+    name: str,
+    proc: subprocess.Popen,
+    url: str,
+    logs: Path,
+    interval: float = 0.5,
+) -> None:
+    """Until ``url`` answers 200, asked every ``interval`` seconds; exits with the
+    server's log if it never does."""
     started = time.monotonic()
     while time.monotonic() - started < READY_TIMEOUT and proc.poll() is None:
         try:
@@ -175,7 +192,7 @@ def wait_ready(name: str, proc: subprocess.Popen, url: str, logs: Path) -> None:
                 return
         except httpx.HTTPError:
             pass
-        time.sleep(0.5)
+        time.sleep(interval)
     tail = (logs / f"{name}.log").read_text(errors="replace")[-3000:]
     sys.exit(f"{name} not ready at {url} (exit code {proc.poll()}):\n{tail}")
 

@@ -2,7 +2,10 @@
 
 Environment variables stand in for the flags (the container's entrypoint uses them):
 ``KEDRO_ENV``, ``MMP_RUN_ID``, ``MMP_HOST``, ``MMP_PORT``, ``MMP_PROJECT_PATH``,
-``MMP_WORKERS``.
+``MMP_WORKERS``, ``MMP_GRACEFUL_SECONDS``, ``MMP_LOG_LEVEL``, ``MMP_VERBOSE``.
+
+On SIGTERM the server stops accepting connections, lets the requests in flight
+finish (for at most ``--graceful-seconds``) and exits 0.
 """
 
 from __future__ import annotations
@@ -10,12 +13,25 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 
-import uvicorn
+from mmp_kedro.runtime.debug_checks import skip_typeguard_instrumentation
 
-from mmp_kedro.config import environment
+# Before anything imports Feast: its debug-time type checks cost seconds of start-up.
+skip_typeguard_instrumentation()
+
+import uvicorn  # noqa: E402
+
+from mmp_kedro.config import environment  # noqa: E402
+from mmp_kedro.services.third_party_noise import (  # noqa: E402
+    VERBOSE_VARIABLE,
+    silence_plugin_import_noise,
+    silence_third_party_noise,
+    verbose_requested,
+)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -32,10 +48,37 @@ def main(argv: list[str] | None = None) -> None:
         help="server processes, each holding the model (more throughput on more "
         "cores, as much more memory)",
     )
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+    parser.add_argument(
+        "--graceful-seconds",
+        type=int,
+        default=_env_int(parser, "MMP_GRACEFUL_SECONDS", 30),
+        help="on SIGTERM, how long requests in flight may take to finish",
     )
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("MMP_LOG_LEVEL", "info"),
+        choices=["debug", "info", "warning", "error"],
+        help="the app's log level (one access-log line per request at info); debug "
+        "also shows the libraries' warnings",
+    )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help=f"show library warnings ({VERBOSE_VARIABLE}=1 does the same)",
+    )
+    args = parser.parse_args(argv)
+    if args.log_level == "debug":
+        os.environ[VERBOSE_VARIABLE] = "1"
+    if not (args.verbose or verbose_requested()):
+        silence_third_party_noise()
+        silence_plugin_import_noise()
+    logging.basicConfig(
+        level=logging.WARNING,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+    # Named, not the root's: the project's conf/logging.yml, applied once Kedro loads,
+    # keeps the root (the libraries) at WARNING and leaves this level alone.
+    logging.getLogger("serving").setLevel(args.log_level.upper())
 
     from serving.app import (
         ServingRefusedError,
@@ -57,8 +100,12 @@ def main(argv: list[str] | None = None) -> None:
         "host": args.host,
         "port": args.port,
         "log_level": "warning",
-        "access_log": False,
+        "access_log": False,  # serving.access logs each request, with its id
+        "timeout_graceful_shutdown": args.graceful_seconds,
     }
+    # uvicorn drains on SIGTERM, then re-raises it to the handler it found: this one
+    # ends the process with 0 instead of the default "killed by SIGTERM".
+    signal.signal(signal.SIGTERM, _exit_after_drain)
     try:
         if args.workers == 1:
             uvicorn.run(create_app(settings), **server_options)
@@ -82,6 +129,10 @@ def main(argv: list[str] | None = None) -> None:
         workers=args.workers,
         **server_options,
     )
+
+
+def _exit_after_drain(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def _env_int(parser: argparse.ArgumentParser, name: str, default: int) -> int:

@@ -39,6 +39,7 @@ from mmp_kedro.feature_store.augmenter import (
 from mmp_kedro.recipe.schema import PREDICTION_COLUMNS
 from mmp_kedro.runtime.collector import freeze_for_serving
 from mmp_kedro.runtime.hook_manager import share_empty_hook_manager
+from mmp_kedro.runtime.pipeline_predictor import PipelinePredictor
 from mmp_kedro.services.preflight import (
     ServiceUnavailableError,
     check_tracking_server,
@@ -46,6 +47,7 @@ from mmp_kedro.services.preflight import (
 )
 from mmp_kedro.services.redaction import redacted_text, redacted_url
 from serving.limits import BodySizeLimit, LimitsError, ServingLimits, batch_body
+from serving.observability import RequestObserver, ServingMetrics, metrics_endpoint
 from serving.schema import build_request_model, field_types, key_lengths, request_fields
 
 log = logging.getLogger("serving")
@@ -80,6 +82,7 @@ class LoadedArtifact:
 
     run_id: str
     pipeline_model: Any
+    predictor: PipelinePredictor  # the pipeline model's nodes, set up once
     predict_params: dict[str, Any]  # the signature's defaults, with run_mode=serving
     task_type: str
     request_fields: dict[str, type]
@@ -160,6 +163,7 @@ def load_artifact(run_id: str) -> LoadedArtifact:
     return LoadedArtifact(
         run_id=run_id,
         pipeline_model=pipeline_model,
+        predictor=PipelinePredictor(pipeline_model),
         predict_params=serving_params(pyfunc.metadata),
         task_type=metadata["task_type"],
         request_fields=field_types(pyfunc.metadata.signature, names),
@@ -248,8 +252,11 @@ def app_from_environment() -> FastAPI:
 
 def create_app(settings: ServingSettings) -> FastAPI:
     """The app for one run; refuses LOCAL before loading anything."""
+    _quiet_per_call_logging()
     parameters = check_run_servable(settings)
-    bind_feature_store(feature_store_factory(settings.project_path, settings.env))
+    metrics = ServingMetrics()
+    store_factory = feature_store_factory(settings.project_path, settings.env)
+    bind_feature_store(lambda: metrics.timed_online_reads(store_factory()))
     try:
         artifact = load_artifact(settings.run_id)
     except ValueError as err:  # a file or the model the contract promises is missing
@@ -263,18 +270,21 @@ def create_app(settings: ServingSettings) -> FastAPI:
     )
     batch_model = batch_body(request_model, limits.max_batch_entities)
     response_model = _response_model(artifact)
-    _quiet_per_call_logging()
     share_empty_hook_manager()
     # Everything loaded so far lives as long as the process (see mmp_kedro.runtime).
     freeze_for_serving()
 
+    warm = WarmUp(artifact)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        warm.try_once()
         log.info(
-            "serving run %s (%s) in env '%s'",
+            "serving run %s (%s) in env '%s'%s",
             artifact.run_id,
             artifact.task_type,
             settings.env,
+            "" if warm.done else " (not ready: the warm-up prediction failed)",
         )
         yield
 
@@ -287,7 +297,14 @@ def create_app(settings: ServingSettings) -> FastAPI:
     )
     app.state.artifact = artifact
     app.state.parameters = parameters
+    app.state.metrics = metrics
+    metrics.describe_model(artifact.run_id, artifact.task_type)
     app.add_middleware(BodySizeLimit, max_body_bytes=limits.max_body_bytes)
+    # Added last, so outermost: a request refused by the body limit is counted too.
+    app.add_middleware(RequestObserver, metrics=metrics)
+    app.add_api_route(
+        "/metrics", metrics_endpoint(metrics), methods=["GET"], include_in_schema=False
+    )
 
     @app.exception_handler(FEATURE_STORE_DOWN[0])
     @app.exception_handler(FEATURE_STORE_DOWN[1])
@@ -305,8 +322,20 @@ def create_app(settings: ServingSettings) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/ready", summary="Model loaded and feature store reachable")
+    @app.get(
+        "/ready",
+        summary="Model loaded, warm-up prediction answered, feature store reachable",
+    )
     def ready() -> JSONResponse:
+        if not warm.try_once():
+            return JSONResponse(
+                status_code=503,
+                content={
+                    "status": "warming_up",
+                    "model_loaded": True,
+                    "warm_up_prediction": False,
+                },
+            )
         try:
             _probe_feature_store(artifact)
         except FEATURE_STORE_DOWN:
@@ -332,7 +361,9 @@ def create_app(settings: ServingSettings) -> FastAPI:
     async def predict(
         body: request_model, include_features: bool = False
     ) -> dict[str, Any]:  # type: ignore[valid-type]
-        return _predict(artifact, [body.model_dump()], include_features)[0]
+        response = _predict(artifact, [body.model_dump()], include_features)[0]
+        metrics.count_unknown_entities(response["unknown_entities"])
+        return response
 
     @app.post(
         "/predict_batch",
@@ -344,9 +375,12 @@ def create_app(settings: ServingSettings) -> FastAPI:
     ) -> list[dict[str, Any]]:  # type: ignore[valid-type]
         if not body:
             raise HTTPException(status_code=422, detail="send at least one entity")
-        return _predict(
+        responses = _predict(
             artifact, [item.model_dump() for item in body], include_features
         )
+        for response in responses:
+            metrics.count_unknown_entities(response["unknown_entities"])
+        return responses
 
     @app.get("/model/metadata", summary="The artifact's model_metadata record")
     def model_metadata() -> dict[str, Any]:
@@ -387,32 +421,71 @@ def _predict(
         },
         copy=False,
     )
-    # KedroPipelineModel.predict consumes its params dict: give it a copy.
-    output = artifact.pipeline_model.predict(
-        None, frame, params=dict(artifact.predict_params)
-    )
+    output = artifact.predictor.predict(frame, artifact.predict_params)
     prediction_columns = PREDICTION_COLUMNS[artifact.task_type]
-    # Column lists, not to_dict(orient="records"): a tenth of the cost on one row.
-    columns = {
-        c: output[c].tolist() for c in (*prediction_columns, *artifact.feature_columns)
-    }
+    names = [*prediction_columns, *artifact.feature_columns]
+    # One conversion of the whole frame, not a Series per column: on a frame this
+    # small, pandas' per-column cost is most of the response shaping.
+    values = output.to_numpy(dtype=object)[:, output.columns.get_indexer(names)]
+    position = {name: i for i, name in enumerate(names)}
     responses = []
-    for i in range(len(output)):
+    for row in values:
         response: dict[str, Any] = {
-            c: _plain(columns[c][i]) for c in prediction_columns
+            c: _plain(row[position[c]]) for c in prediction_columns
         }
         response["run_id"] = artifact.run_id
         response["unknown_entities"] = [
             key
             for key, features in artifact.features_by_entity.items()
-            if all(pd.isna(columns[f][i]) for f in features)
+            if all(pd.isna(row[position[f]]) for f in features)
         ]
         if include_features:
             response["features"] = {
-                c: _plain(columns[c][i]) for c in artifact.feature_columns
+                c: _plain(row[position[c]]) for c in artifact.feature_columns
             }
         responses.append(response)
     return responses
+
+
+class WarmUp:
+    """One prediction before the app reports ready, so that the first client request
+    does not pay for what only a first call loads (lazy imports, XGBoost's and
+    Feast's first-call set-up)."""
+
+    def __init__(self, artifact: LoadedArtifact):
+        self.artifact = artifact
+        self.done = False
+
+    def try_once(self) -> bool:
+        """Whether a warm-up prediction has answered; tries one if none has yet.
+
+        A failure (the online store down) is logged and tried again on the next
+        call: ``/ready`` stays false until one answers.
+        """
+        if self.done:
+            return True
+        entity = {
+            name: WARM_UP_VALUES[kind]
+            for name, kind in self.artifact.request_fields.items()
+        }
+        try:
+            _predict(self.artifact, [entity], include_features=False)
+        except Exception as err:  # noqa: BLE001 - any failure means "not ready yet"
+            log.warning(
+                "warm-up prediction failed: %s", redacted_text(str(err).splitlines()[0])
+            )
+            return False
+        self.done = True
+        return True
+
+
+#: Request values of the warm-up prediction, by field type: keys no store holds.
+WARM_UP_VALUES: dict[type, Any] = {
+    str: "__warm_up__",
+    int: -1,
+    float: -1.0,
+    bool: False,
+}
 
 
 def _probe_feature_store(artifact: LoadedArtifact) -> None:
@@ -444,6 +517,7 @@ def _plain(value: Any) -> Any:
 
 
 def _quiet_per_call_logging() -> None:
-    """kedro and kedro-mlflow log each predict call at INFO: a cost on every request."""
+    """kedro and kedro-mlflow log each dataset load at INFO, at start-up and in a
+    predict call: noise in a server's log and a cost on every request."""
     for name in ("kedro", "kedro_mlflow", "feast"):
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -12,10 +12,13 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -24,6 +27,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from project_helpers import PROJECT_ROOT, free_port, run_serving, same_value
+from prometheus_client.parser import text_string_to_metric_families
 
 from mmp_kedro.config.loader import config_loader
 from mmp_kedro.feature_store import (
@@ -92,11 +96,16 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="module")
-def served(dev_trained_runs, dev_env, tmp_path_factory) -> Iterator[tuple[str, str]]:
+def served_log(tmp_path_factory) -> Path:
+    """Where the ``served`` server writes its stdout and stderr."""
+    return tmp_path_factory.mktemp("serving") / "server.log"
+
+
+@pytest.fixture(scope="module")
+def served(dev_trained_runs, dev_env, served_log) -> Iterator[tuple[str, str]]:
     """(base URL, run id) of the uplift artifact served from the DEV stack."""
     run_id = dev_trained_runs["uplift_model_exp3"]
-    log = tmp_path_factory.mktemp("serving") / "server.log"
-    process, url = start_server(run_id, dict(os.environ), log)
+    process, url = start_server(run_id, dict(os.environ), served_log)
     yield url, run_id
     stop(process)
 
@@ -477,3 +486,260 @@ def test_a_run_that_did_not_finish_is_refused_in_one_line(dev_mlflow):
         in result.stderr
     )
     assert "Traceback" not in result.stderr
+
+
+def metric_samples(url: str) -> list:
+    """The server's ``/metrics``, parsed into samples."""
+    response = httpx.get(f"{url}/metrics", timeout=10)
+    assert response.status_code == 200
+    return [
+        sample
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    ]
+
+
+def metric_value(samples: list, name: str, **labels: str) -> float:
+    """The sum of the samples ``name`` whose labels include ``labels`` (0 if none)."""
+    return sum(
+        s.value
+        for s in samples
+        if s.name == name and labels.items() <= s.labels.items()
+    )
+
+
+def test_metrics_count_a_prediction_its_feature_reads_and_the_served_run(
+    served, known_entities
+):
+    url, run_id = served
+    before = metric_samples(url)
+    response = httpx.post(
+        f"{url}/predict",
+        json={**known_entities[0], "user_id": "no-such-user"},
+        headers={"X-Request-ID": "dev-metrics-1"},
+    )
+    assert response.status_code == 200
+    assert response.headers["x-request-id"] == "dev-metrics-1"
+    after = metric_samples(url)
+
+    def added(name: str, **labels: str) -> float:
+        return metric_value(after, name, **labels) - metric_value(
+            before, name, **labels
+        )
+
+    predict = {"endpoint": "/predict", "method": "POST", "status": "200"}
+    assert added("mmp_http_requests_total", **predict) == 1
+    assert added("mmp_http_request_duration_seconds_count", **predict) == 1
+    # This prediction read the online store (the warm-up's reads came before).
+    assert added("mmp_feature_store_read_duration_seconds_count") >= 1
+    assert metric_value(after, "mmp_feature_store_read_duration_seconds_count") >= 1
+    assert added("mmp_unknown_entities_total", entity="user_id") == 1
+    assert added("mmp_unknown_entities_total", entity="session_id") == 0
+    assert (
+        metric_value(after, "mmp_served_model_info", run_id=run_id, task_type="causal")
+        == 1
+    )
+
+
+#: What libraries print at start-up that a user can do nothing about, and which
+#: ``mmp_kedro.services.third_party_noise`` filters: MLflow's artifact download bars,
+#: OmegaConf's and pydantic's deprecation warnings.
+START_UP_NOISE = re.compile(
+    r"Downloading artifacts|\d+%\||Warning:|deprecated|Traceback", re.IGNORECASE
+)
+
+
+def test_start_up_log_is_free_of_library_noise(served, served_log):
+    url, run_id = served
+    lines = served_log.read_text().splitlines()
+    # Up to the first access-log line: start_server's first /health.
+    start_up = lines[
+        : next(i for i, line in enumerate(lines) if "serving.access" in line)
+    ]
+    assert f"serving run {run_id} (causal) in env 'dev'" in "\n".join(start_up)
+    assert [line for line in start_up if START_UP_NOISE.search(line)] == []
+
+
+#: Bounds of the SIGTERM test's load: per client, and for the whole test.
+MAX_LOAD_REQUESTS = 20_000
+LOAD_SECONDS = 90
+
+
+@dataclass
+class LoadClient:
+    """A client thread sending ``/predict`` on one keep-alive connection until it is
+    told to stop, the server goes away or its budget runs out."""
+
+    url: str
+    entity: dict[str, str]
+    name: str
+    #: (request id, status, whether the response said ``Connection: close``)
+    responses: list[tuple[str, int, bool]] = field(default_factory=list)
+    #: (request id, error type) of a request that got no response
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    def run(self, halt: threading.Event, deadline: float) -> None:
+        with httpx.Client(base_url=self.url, timeout=10) as client:
+            for n in range(MAX_LOAD_REQUESTS):
+                if halt.is_set() or time.monotonic() > deadline:
+                    return
+                request_id = f"{self.name}-{n}"
+                try:
+                    response = client.post(
+                        "/predict",
+                        json=self.entity,
+                        headers={"X-Request-ID": request_id},
+                    )
+                except httpx.TransportError as err:
+                    self.errors.append((request_id, type(err).__name__))
+                    return  # the server is going away: at most one error per client
+                self.responses.append(
+                    (
+                        request_id,
+                        response.status_code,
+                        response.headers.get("connection") == "close",
+                    )
+                )
+
+
+def send_part_of_a_request(
+    port: int, entity: dict[str, str], request_id: str
+) -> tuple[socket.socket, bytes]:
+    """A ``/predict`` whose headers and half its body are sent: the server has
+    started handling it and waits for the rest, which is returned unsent."""
+    body = json.dumps(entity).encode()
+    head = (
+        "POST /predict HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{port}\r\n"
+        "Content-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        f"X-Request-ID: {request_id}\r\n\r\n"
+    ).encode()
+    connection = socket.create_connection(("127.0.0.1", port), timeout=10)
+    half = len(body) // 2
+    connection.sendall(head + body[:half])
+    return connection, body[half:]
+
+
+def read_response(connection: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers and body of the one response on ``connection``, read until
+    the server closes it (bounded by the socket's timeout)."""
+    data = b""
+    while chunk := connection.recv(65536):
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {
+        name.strip().lower(): value.strip()
+        for name, value in (line.split(":", 1) for line in header_lines)
+    }
+    return int(status_line.split()[1]), headers, body
+
+
+def refuses_connections(port: int, timeout: float) -> bool:
+    """Whether, within ``timeout`` seconds, a TCP connect to ``port`` is refused."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except ConnectionRefusedError:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def access_records(log: Path) -> dict[str, dict]:
+    """The server's access-log records (``serving.access``), by request id."""
+    records = {}
+    for line in log.read_text().splitlines():
+        _, marker, payload = line.partition("serving.access: ")
+        if marker:
+            record = json.loads(payload)
+            records[record["request_id"]] = record
+    return records
+
+
+def test_sigterm_under_load_answers_every_accepted_request_and_exits_0(
+    dev_trained_runs, known_entities, tmp_path
+):
+    """SIGTERM mid-load: the server stops accepting connections, answers every
+    request it had accepted, and exits 0.
+
+    Four clients send ``/predict`` continuously on keep-alive connections. One more
+    request is in flight by construction: its headers and half its body are sent
+    before the signal, the rest only once new connections are refused (shutdown has
+    begun), so it is answered after the listener closed, with ``Connection: close``.
+
+    A failure is a request the server accepted and did not answer 200. Which ones it
+    accepted, its access log says: ``serving.access`` has a line for every request
+    the app handled, written in a ``finally`` (also when it failed or was cancelled
+    at the graceful timeout). So a failure is a non-200 response, a logged request
+    whose client got no response, or a logged status other than 200.
+
+    A client error for a request the server never logged is not a failure: the
+    connection was refused (the listener is closed; the client would try another
+    replica), or the request was still unread in the socket when uvicorn closed the
+    connections it held idle at shutdown. HTTP/1.1 lets a server close an idle
+    persistent connection at any time, and clients must be ready to retry a request
+    on one (RFC 9112, section 9.3.1). Each client stops at its first error, so there
+    are at most four of those.
+    """
+    log = tmp_path / "server.log"
+    env = {**os.environ, "MMP_GRACEFUL_SECONDS": "20"}
+    server, url = start_server(dev_trained_runs["uplift_model_exp3"], env, log)
+    port = int(url.rsplit(":", 1)[1])
+    clients = [LoadClient(url, known_entities[i], f"load{i}") for i in range(4)]
+    halt = threading.Event()
+    deadline = time.monotonic() + LOAD_SECONDS
+    threads = [
+        threading.Thread(target=client.run, args=(halt, deadline), daemon=True)
+        for client in clients
+    ]
+    in_flight = None
+    try:
+        for thread in threads:
+            thread.start()
+        # Under load first, so that the signal lands while requests are answered.
+        while sum(len(c.responses) for c in clients) < 40:
+            assert time.monotonic() < deadline, "the load never got going"
+            assert all(not c.errors for c in clients), [c.errors for c in clients]
+            time.sleep(0.05)
+        in_flight, rest = send_part_of_a_request(port, known_entities[4], "in-flight")
+        time.sleep(0.5)  # its headers are read: the app is waiting for its body
+        server.send_signal(signal.SIGTERM)
+        assert refuses_connections(port, timeout=10), "still accepting 10 s after"
+        in_flight.sendall(rest)
+        status, headers, body = read_response(in_flight)
+        returncode = server.wait(timeout=40)
+    finally:
+        halt.set()
+        for thread in threads:
+            thread.join(timeout=15)
+        if in_flight is not None:
+            in_flight.close()
+        if server.poll() is None:
+            stop(server)
+    output = log.read_text()
+
+    assert returncode == 0, output[-3000:]
+    assert (status, headers.get("connection")) == (200, "close"), body[:500]
+    assert isinstance(json.loads(body)["uplift_score"], float)
+    logged = access_records(log)
+    assert logged["in-flight"]["status"] == 200
+    answered = [response for c in clients for response in c.responses]
+    errors = [error for c in clients for error in c.errors]
+    assert len(answered) >= 40 and all(not t.is_alive() for t in threads)
+    failures = {
+        "answered other than 200": [r for r in answered if r[1] != 200],
+        "accepted, then no response": [e for e in errors if e[0] in logged],
+        "logged other than 200": {
+            i: r["status"] for i, r in logged.items() if r["status"] != 200
+        },
+    }
+    assert failures == {
+        "answered other than 200": [],
+        "accepted, then no response": [],
+        "logged other than 200": {},
+    }, output[-3000:]
+    assert len(errors) <= len(clients)  # never accepted: see the docstring
+    assert not re.search(r"\bERROR\b|Traceback", output), output[-3000:]

@@ -19,6 +19,12 @@ Each module answers one measured cost (``benchmarks/`` prints each figure):
 - :mod:`~mmp_kedro.runtime.shared_inputs`: ``KedroPipelineModel.predict`` deep-copies
   its catalog per call, fitted model and preprocessor included (an XGBoost booster
   is re-serialised each time); they are read-only, so a loaded artifact shares them.
+- :mod:`~mmp_kedro.runtime.pipeline_predictor`: even so, each ``predict`` call saves
+  its params into the catalog, deep-copies it and loads every input back; a server
+  holds the fitted inputs already and runs the same nodes with the same runner.
+- :mod:`~mmp_kedro.runtime.debug_checks`: Feast's ``@typechecked`` classes are
+  re-compiled by typeguard at every import, seconds of each ``kedro`` command and
+  of a server's start; typeguard leaves them out under ``python -O``, and so do we.
 
 Only settings.py, serving and the artifact layer import this package: it relies on
 Kedro and kedro-mlflow internals, which its tests pin down.

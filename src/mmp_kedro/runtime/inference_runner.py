@@ -88,6 +88,19 @@ class InferenceRunner(SequentialRunner):
         return self._outputs(pipeline, produced)
 
     @staticmethod
+    def run_nodes(pipeline: Pipeline, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Every node of ``pipeline`` in order, fed from ``inputs`` and the outputs of
+        earlier nodes, without hooks; the pipeline's outputs as plain values.
+
+        For a caller holding every input in memory already (a server): the same node
+        calls as :meth:`run`, without a catalog lookup per input.
+        """
+        produced = dict(inputs)
+        for node in pipeline.nodes:
+            produced.update(node.run({name: produced[name] for name in node.inputs}))
+        return {name: produced[name] for name in pipeline.outputs()}
+
+    @staticmethod
     def _node_inputs(
         node: Node, produced: dict[str, Any], catalog: CatalogProtocol
     ) -> dict[str, Any]:
