@@ -98,14 +98,7 @@ class RowEncoder:
         numeric: list[tuple[str, float, float, float]] = []
         if preprocessor.numeric_columns_:
             impute, scale = steps["numeric"]
-            # A column all missing at fit time has no fill value and is dropped.
-            kept = [
-                (column, fill)
-                for column, fill in zip(
-                    preprocessor.numeric_columns_, impute.statistics_, strict=True
-                )
-                if not _missing(fill)
-            ]
+            kept = _with_fill(preprocessor.numeric_columns_, impute.statistics_)
             numeric = [
                 (column, fill, mean, std)
                 for (column, fill), mean, std in zip(
@@ -115,13 +108,7 @@ class RowEncoder:
         categorical: list[tuple[str, Any, dict[Any, int]]] = []
         if preprocessor.categorical_columns_:
             impute, encode = steps["categorical"]
-            kept = [
-                (column, fill)
-                for column, fill in zip(
-                    preprocessor.categorical_columns_, impute.statistics_, strict=True
-                )
-                if not _missing(fill)
-            ]
+            kept = _with_fill(preprocessor.categorical_columns_, impute.statistics_)
             for (column, fill), categories in zip(
                 kept, encode.categories_, strict=True
             ):
@@ -167,6 +154,16 @@ class RowEncoder:
 def _missing(value: Any) -> bool:
     """None or NaN: what the imputers learnt for a column with no values."""
     return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def _with_fill(columns: list[str], fills: Any) -> list[tuple[str, Any]]:
+    """(column, fill value) for the columns the imputer kept: one all missing at fit
+    time has no fill value and is dropped."""
+    return [
+        (column, fill)
+        for column, fill in zip(columns, fills, strict=True)
+        if not _missing(fill)
+    ]
 
 
 class FloorModel:

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from fastapi.responses import Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -192,7 +193,6 @@ def _client(scope: Scope) -> str | None:
 
 def metrics_endpoint(metrics: ServingMetrics) -> Callable[[], Any]:
     """The ``GET /metrics`` handler for ``metrics``."""
-    from fastapi.responses import Response
 
     def prometheus_metrics() -> Response:
         body, content_type = metrics.exposition()

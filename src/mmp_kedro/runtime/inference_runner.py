@@ -82,10 +82,8 @@ class InferenceRunner(SequentialRunner):
     def _run_without_hooks(
         self, pipeline: Pipeline, catalog: CatalogProtocol
     ) -> dict[str, Any]:
-        produced: dict[str, Any] = {}
-        for node in pipeline.nodes:
-            produced.update(node.run(self._node_inputs(node, produced, catalog)))
-        return self._outputs(pipeline, produced)
+        inputs = {name: catalog.load(name) for name in pipeline.inputs()}
+        return self._outputs(pipeline, self.run_nodes(pipeline, inputs))
 
     @staticmethod
     def run_nodes(pipeline: Pipeline, inputs: dict[str, Any]) -> dict[str, Any]:
