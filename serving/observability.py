@@ -27,7 +27,13 @@ from prometheus_client import (
     Info,
     generate_latest,
 )
+from prometheus_client import values as prometheus_values
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# Importing Feast sets PROMETHEUS_MULTIPROC_DIR (for its own Gunicorn feature server),
+# which puts every series in files shared by all registries of the process. This
+# server's series live in memory, in the app's own registry.
+prometheus_values.ValueClass = prometheus_values.MutexValue
 
 access_log = logging.getLogger("serving.access")
 

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
+import textwrap
 
 import pytest
 from fastapi import FastAPI
@@ -138,6 +142,29 @@ def test_each_app_has_its_own_registry():
     second.get("/health")
     assert value(samples(first), "mmp_http_requests_total", endpoint="/health") == 2
     assert value(samples(second), "mmp_http_requests_total", endpoint="/health") == 1
+
+
+def test_registries_stay_apart_when_the_multiprocess_directory_is_set(tmp_path):
+    """Importing Feast sets ``PROMETHEUS_MULTIPROC_DIR`` before prometheus_client is
+    imported, as here in a fresh interpreter; the series still stay in memory."""
+    script = textwrap.dedent(
+        """
+        from serving.observability import ServingMetrics
+        first, second = ServingMetrics(), ServingMetrics()
+        for _ in range(2):
+            first.observe_request("/health", "GET", 200, 0.001)
+        second.observe_request("/health", "GET", 200, 0.001)
+        print(first.requests.labels("/health", "GET", "200")._value.get(),
+              second.requests.labels("/health", "GET", "200")._value.get())
+        """
+    )
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    finished = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.split() == ["2.0", "1.0"]
+    assert not any(tmp_path.iterdir())
 
 
 def test_a_sent_request_id_is_echoed(client):
