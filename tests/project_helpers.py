@@ -58,7 +58,12 @@ START_THE_STACK = (
 TEST_TRIALS = 6
 
 TEST_TRAINING = {
-    "training": {"test_ratio": 0.25, "cv_folds": 3, "random_state": 42},
+    "training": {
+        "test_ratio": 0.25,
+        "cv_folds": 3,
+        "random_state": 42,
+        "validation": {"split": "random", "group_col": None},
+    },
     "tuning": {
         "engine": "optuna",
         "timeout_seconds": 600,

@@ -13,6 +13,7 @@ from mmp_kedro.config.training import (
     ParametersError,
     TrainingParams,
     TuningParams,
+    ValidationParams,
 )
 
 FILE = "parameters_training.yml"
@@ -64,12 +65,44 @@ def test_an_unknown_key_is_refused():
 def test_every_problem_is_listed():
     with pytest.raises(ParametersError) as raised:
         TrainingParams.model_validate(
-            {"test_ratio": 1.5, "cv_folds": 1, "random_state": 1}
+            {"test_ratio": 1.5, "cv_folds": 1, "random_state": 1, "validation": RANDOM}
         )
     message = str(raised.value)
     assert "invalid 'training' (2 problem(s))" in message
     assert "training.test_ratio: Input should be less than 1, got 1.5" in message
     assert "training.cv_folds: Input should be greater than or equal to 2" in message
+
+
+RANDOM = {"split": "random", "group_col": None}
+
+
+def training_with_validation(validation: dict[str, Any]) -> TrainingParams:
+    return TrainingParams.model_validate(
+        {"test_ratio": 0.2, "cv_folds": 3, "random_state": 1, "validation": validation}
+    )
+
+
+def test_a_group_split_needs_its_column():
+    with pytest.raises(ParametersError) as raised:
+        training_with_validation({"split": "group", "group_col": None})
+    assert "training.validation: split 'group' needs group_col" in str(raised.value)
+
+
+def test_an_unknown_split_names_the_choices():
+    with pytest.raises(ParametersError) as raised:
+        training_with_validation({"split": "by_time", "group_col": None})
+    assert (
+        "training.validation.split 'by_time' is not supported: use one of "
+        "['random', 'temporal', 'group']"
+    ) in str(raised.value)
+
+
+def test_a_recipe_overrides_the_validation_defaults_field_by_field():
+    defaults = ValidationParams.model_validate(RANDOM)
+    assert defaults.overridden_by({"split": "temporal"}).split == "temporal"
+    grouped = defaults.overridden_by({"split": "group", "group_col": "user_id"})
+    assert (grouped.split, grouped.group_col) == ("group", "user_id")
+    assert defaults.overridden_by({}) == defaults
 
 
 def test_pruner_arguments_are_checked_against_the_pruner():

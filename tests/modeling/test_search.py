@@ -19,12 +19,14 @@ from mmp_kedro.modeling.fitting import fit_pipeline
 from mmp_kedro.modeling.metrics import uplift_metrics
 from mmp_kedro.modeling.preprocessing import SimpleScaler
 from mmp_kedro.modeling.search import run_search
-from mmp_kedro.modeling.splits import cv_folds, holdout_split
+from mmp_kedro.modeling.splits import RANDOM_SPLIT, cv_folds, holdout_split
 from mmp_kedro.recipe.schema import Recipe
 
 ROW_ID = "row_id"
 NUMERIC = ["spend", "visits", "tenure"]
-TRAINING = TrainingParams(test_ratio=0.25, cv_folds=3, random_state=0)
+TRAINING = TrainingParams(
+    test_ratio=0.25, cv_folds=3, random_state=0, validation=RANDOM_SPLIT
+)
 PRUNING = {
     "enabled": True,
     "algorithm": "MedianPruner",

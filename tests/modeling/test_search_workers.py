@@ -21,10 +21,13 @@ from project_helpers import require_dev_stack
 
 from mmp_kedro.config.training import TrainingParams, TuningParams
 from mmp_kedro.modeling.search import run_search
+from mmp_kedro.modeling.splits import RANDOM_SPLIT
 from mmp_kedro.recipe.schema import Recipe
 
 N_TRIALS = 8
-TRAINING = TrainingParams(test_ratio=0.25, cv_folds=3, random_state=7)
+TRAINING = TrainingParams(
+    test_ratio=0.25, cv_folds=3, random_state=7, validation=RANDOM_SPLIT
+)
 
 
 @pytest.fixture(scope="module")

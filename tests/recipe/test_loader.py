@@ -410,6 +410,20 @@ MALFORMED: dict[str, Case] = {
             "'converted'",
         ),
     ),
+    "validation.group_col not returned by the loader SQL": Case(
+        "uplift",
+        set_("validation", {"split": "group", "group_col": "customer"}),
+        (
+            "validation.group_col 'customer' is not a column of "
+            "recipes/sql/loaders/user_session_spine.sql",
+            "'user_id'",
+        ),
+    ),
+    "unknown validation split": Case(
+        "classifier",
+        set_("validation", {"split": "by_month"}),
+        ("validation.split", "got 'by_month'"),
+    ),
     "treatment_col not returned by the loader SQL": Case(
         "uplift",
         set_("data_interface.treatment_col", "group"),

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from mmp_kedro.config.training import TrainingParams, TuningParams
 from mmp_kedro.modeling.fitting import fit_pipeline
 from mmp_kedro.modeling.search import run_search
-from mmp_kedro.modeling.splits import holdout_split
+from mmp_kedro.modeling.splits import RANDOM_SPLIT, holdout_split
 from mmp_kedro.pipelines.report.nodes import (
     collect_plots,
     plot_evaluation,
@@ -232,7 +232,9 @@ def test_plot_tuning_reads_a_real_search_record() -> None:
     record = run_search(
         make_frame("classification"),
         recipe,
-        TrainingParams(test_ratio=0.25, cv_folds=2, random_state=0),
+        TrainingParams(
+            test_ratio=0.25, cv_folds=2, random_state=0, validation=RANDOM_SPLIT
+        ),
         TuningParams(
             engine="optuna",
             timeout_seconds=None,

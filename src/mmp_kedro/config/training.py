@@ -42,6 +42,37 @@ class _Parameters(BaseModel):
             raise ParametersError(_describe(cls, err)) from None
 
 
+SplitStrategy = Literal["random", "temporal", "group"]
+
+
+class ValidationParams(BaseModel):
+    """``training.validation``: how the test split and the tuning folds are drawn.
+
+    ``random`` (stratified where the task has classes), ``temporal`` (the test split
+    is the latest rows by ``event_timestamp``, folds chain forward in time) or
+    ``group`` (no value of ``group_col`` on both sides of a split). A recipe's own
+    ``validation`` section overrides these defaults field by field.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    split: SplitStrategy
+    group_col: str | None
+
+    @model_validator(mode="after")
+    def _group_needs_its_column(self) -> ValidationParams:
+        if self.split == "group" and not self.group_col:
+            raise ValueError(
+                "split 'group' needs group_col (the entity key no split may share, "
+                "e.g. user_id)"
+            )
+        return self
+
+    def overridden_by(self, overrides: dict[str, Any]) -> ValidationParams:
+        """These defaults with a recipe's ``validation`` fields laid over them."""
+        return self.model_validate({**self.model_dump(), **overrides})
+
+
 class TrainingParams(_Parameters):
     """``training``: how rows are split for tuning and the final score."""
 
@@ -50,6 +81,7 @@ class TrainingParams(_Parameters):
     test_ratio: Annotated[float, Field(gt=0, lt=1)]
     cv_folds: Annotated[int, Field(ge=2)]
     random_state: int
+    validation: ValidationParams
 
 
 class PruningParams(BaseModel):

@@ -19,7 +19,7 @@ import pandas as pd
 
 from mmp_kedro.config.training import PruningParams, TrainingParams, TuningParams
 from mmp_kedro.modeling.fitting import fit_pipeline, score_pipeline
-from mmp_kedro.modeling.splits import cv_folds
+from mmp_kedro.modeling.splits import cv_folds, validation_strategy
 from mmp_kedro.recipe.schema import Recipe, SearchRange
 
 log = logging.getLogger(__name__)
@@ -165,7 +165,11 @@ class _Search:
         self.recipe = recipe
         self.metric = metric
         self.folds = cv_folds(
-            train_rows, recipe, training.cv_folds, training.random_state
+            train_rows,
+            recipe,
+            training.cv_folds,
+            training.random_state,
+            validation_strategy(recipe, training),
         )
 
     def objective(self, trial: optuna.Trial) -> float:

@@ -102,10 +102,15 @@ def check_features(frame: pd.DataFrame, recipe: Recipe, source: str) -> None:
 
 
 def check_split_sizes(
-    frame: pd.DataFrame, recipe: Recipe, test_ratio: float, cv_folds: int, source: str
+    frame: pd.DataFrame,
+    recipe: Recipe,
+    test_ratio: float,
+    cv_folds: int,
+    source: str,
+    stratified: bool = True,
 ) -> None:
     """Enough rows for a test split and ``cv_folds`` folds, and, where splits are
-    stratified, at least two rows of every class (or treatment x outcome cell).
+    ``stratified``, at least two rows of every class (or treatment x outcome cell).
 
     Raises:
         TrainingDataError: naming the counts, the smallest group and the settings.
@@ -119,7 +124,7 @@ def check_split_sizes(
             f"split and {cv_folds} folds (training.test_ratio, training.cv_folds): "
             "widen the loader SQL's window or lower training.cv_folds"
         )
-    key = stratification_key(frame, recipe)
+    key = stratification_key(frame, recipe) if stratified else None
     if key is None:
         return
     counts = pd.Series(key).value_counts()

@@ -52,6 +52,8 @@ class ResolvedRecipe:
             "recipe.hyperparameter_tuning.n_trials": spec.hyperparameter_tuning.n_trials,
             "recipe.hyperparameter_tuning.metric": spec.tuning_metric,
         }
+        for name, value in spec.validation.overrides.items():
+            params[f"recipe.validation.{name}"] = value
         for name, value in spec.model.hyperparameters.items():
             shown = (
                 value.model_dump(exclude_none=True)
@@ -225,6 +227,12 @@ def _check_columns(spec: Recipe, spine_columns: list[str], shown: str) -> None:
                 f"{shown}: data_interface.{field} '{column}' is not a column of "
                 f"{spec.loader.source_uri} (its columns: {spine_columns})"
             )
+    group_col = spec.validation.group_col
+    if group_col and group_col not in spine_columns:
+        raise RecipeError(
+            f"{shown}: validation.group_col '{group_col}' is not a column of "
+            f"{spec.loader.source_uri} (its columns: {spine_columns})"
+        )
     if "event_timestamp" not in spine_columns:
         raise RecipeError(
             f"{shown}: {spec.loader.source_uri} must return an 'event_timestamp' "

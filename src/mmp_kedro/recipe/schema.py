@@ -275,6 +275,20 @@ class DataInterfaceSpec(_Strict):
         return [c for c in (self.target_col, self.treatment_col) if c]
 
 
+class ValidationSpec(_Strict):
+    """``validation``: this recipe's own split strategy; a field left out keeps the
+    env's ``training.validation`` default (``conf/<env>/parameters_training.yml``)."""
+
+    split: Literal["random", "temporal", "group"] | None = None
+    #: The entity key no split may share (``split: group``), a spine column.
+    group_col: Annotated[str, Field(min_length=1)] | None = None
+
+    @property
+    def overrides(self) -> dict[str, Any]:
+        """The fields this recipe sets."""
+        return self.model_dump(exclude_none=True)
+
+
 class Recipe(_Strict):
     """A whole recipe file."""
 
@@ -284,6 +298,7 @@ class Recipe(_Strict):
     augmenter: AugmenterSpec = Field(default_factory=AugmenterSpec)
     preprocessor: PreprocessorSpec = Field(default_factory=PreprocessorSpec)
     data_interface: DataInterfaceSpec
+    validation: ValidationSpec = Field(default_factory=ValidationSpec)
 
     @model_validator(mode="after")
     def _tuning_consistent(self) -> Recipe:

@@ -46,6 +46,15 @@ TASK_METRICS = {
     "session_segments": {"silhouette", "calinski_harabasz", "davies_bouldin"},
 }
 
+#: The MLflow types of each recipe's prediction columns (XGBoost's probabilities are
+#: float32, its classes int64).
+PREDICTION_TYPES = {
+    "uplift_model_exp3": {"uplift_score": "double"},
+    "conversion_classifier": {"prediction": "long", "probability": "float"},
+    "order_value_regression": {"prediction": "double"},
+    "session_segments": {"cluster": "long"},
+}
+
 
 def _artifact_json(project: Path, run_id: str, name: str) -> dict:
     mlflow.set_tracking_uri(f"sqlite:///{project / 'mlruns.db'}")
@@ -96,6 +105,9 @@ def test_train_logs_metrics_and_the_full_artifact(local_project, trained_runs, r
         "random_state",
     ):
         assert key in methodology
+    # The env's default split: random, with no time or group extents.
+    assert methodology["split"]["strategy"] == "random"
+    assert methodology["split"]["column"] is None
 
     metadata = _artifact_json(local_project, run.info.run_id, "model_metadata.json")
     for key in (
@@ -110,6 +122,16 @@ def test_train_logs_metrics_and_the_full_artifact(local_project, trained_runs, r
     model_info = mlflow.models.get_model_info(f"runs:/{run.info.run_id}/model")
     params = {p.name: p.default for p in model_info.signature.params.params}
     assert params["run_mode"] == "batch" and params["return_intermediate"] is False
+    # The default output: the spine's columns as the caller sends them, then the
+    # task's predictions (what return_intermediate adds is not described).
+    # (get_model_info reads the MLmodel file through Model.load.)
+    inputs = model_info.signature.inputs.to_dict()
+    assert model_info.signature.outputs is not None
+    outputs = model_info.signature.outputs.to_dict()
+    assert outputs[: len(inputs)] == inputs
+    assert [(c["name"], c["type"]) for c in outputs[len(inputs) :]] == list(
+        PREDICTION_TYPES[recipe].items()
+    )
 
 
 def test_uplift_beats_shuffled_baseline_on_held_out_rows(local_project, trained_runs):

@@ -16,7 +16,12 @@ import yaml
 import mmp_kedro
 from mmp_kedro.config.training import TrainingParams
 from mmp_kedro.modeling.estimator import TrainedModel
-from mmp_kedro.modeling.splits import split_method
+from mmp_kedro.modeling.splits import (
+    cv_folds,
+    describe_splits,
+    split_method,
+    validation_strategy,
+)
 from mmp_kedro.recipe import ResolvedRecipe
 from mmp_kedro.recipe.schema import PREDICTION_COLUMNS
 
@@ -36,22 +41,38 @@ def describe_training(
     recipe: ResolvedRecipe,
     training: TrainingParams,
     hyperparameter_optimization: dict[str, Any],
+    train_set: pd.DataFrame,
+    test_set: pd.DataFrame,
 ) -> dict[str, Any]:
-    """``training_methodology``: how rows were split and what each fit saw."""
+    """``training_methodology``: how rows were split and what each fit saw, with
+    each split's time range (temporal) or number of groups (group)."""
     tuned = bool(hyperparameter_optimization.get("enabled"))
     folds = hyperparameter_optimization.get("cv_folds", training.cv_folds)
+    validation = validation_strategy(recipe.spec, training)
+    fold_rows = (
+        cv_folds(train_set, recipe.spec, folds, training.random_state, validation)
+        if tuned
+        else []
+    )
+    fold_scheme = (
+        "forward-chaining folds (each validates on rows later than all its "
+        "training rows)"
+        if validation.split == "temporal"
+        else f"{folds}-fold cross-validation"
+    )
     return {
-        "train_test_split_method": split_method(recipe.spec),
+        "train_test_split_method": split_method(recipe.spec, validation),
         "train_ratio": round(1.0 - training.test_ratio, 6),
         "test_ratio": training.test_ratio,
         "validation_strategy": (
-            f"{folds}-fold cross-validation inside the train split, the same folds for "
-            "every tuning trial (trials compete on the same rows; each fold's "
+            f"{fold_scheme} inside the train split, the same folds for every "
+            "tuning trial (trials compete on the same rows; each fold's "
             "preprocessor and model are fitted on its training rows only); the test "
             "split is scored once, by the final model"
             if tuned
             else "no tuning: the final model is scored once on the test split"
         ),
+        "split": describe_splits(train_set, test_set, fold_rows, validation),
         "random_state": training.random_state,
         "preprocessing_fit_scope": "train_only",
     }

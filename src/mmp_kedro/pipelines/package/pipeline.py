@@ -25,7 +25,13 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 describe_training,
-                inputs=["recipe", "params:training", "hyperparameter_optimization"],
+                inputs=[
+                    "recipe",
+                    "params:training",
+                    "hyperparameter_optimization",
+                    "train_set",
+                    "test_set",
+                ],
                 outputs="training_methodology",
                 name="describe_training",
             ),

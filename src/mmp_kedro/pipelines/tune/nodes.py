@@ -12,8 +12,14 @@ from mmp_kedro.config.training import TrainingParams, TuningParams
 from mmp_kedro.modeling.estimator import TrainedModel
 from mmp_kedro.modeling.fitting import FittedPipeline, fit_pipeline, score_pipeline
 from mmp_kedro.modeling.search import run_search
-from mmp_kedro.modeling.splits import holdout_split
+from mmp_kedro.modeling.splits import (
+    SplitError,
+    cv_folds,
+    holdout_split,
+    validation_strategy,
+)
 from mmp_kedro.modeling.training_data import (
+    TrainingDataError,
     check_features,
     check_labels,
     check_split_sizes,
@@ -26,23 +32,40 @@ log = logging.getLogger(__name__)
 def split_train_test(
     augmented: pd.DataFrame, recipe: ResolvedRecipe, training: TrainingParams
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Train rows (tuning and the final fit) and test rows (the final score only).
+    """Train rows (tuning and the final fit) and test rows (the final score only),
+    drawn as the recipe's ``validation`` (or the env's default) says.
 
     Raises:
         TrainingDataError: the labels cannot train the model (a constant or missing
             target, an uplift treatment column without one clear control group), an
-            infinite feature value, or too few rows (of a class) for the test split and the folds.
+            infinite feature value, too few rows (of a class) for the test split and
+            the folds, or too few timestamps or groups for the split strategy.
     """
     check_labels(augmented, recipe.spec, recipe.path)
     check_features(augmented, recipe.spec, recipe.path)
+    validation = validation_strategy(recipe.spec, training)
     folds = training.cv_folds if recipe.spec.hyperparameter_tuning.enabled else 0
-    check_split_sizes(augmented, recipe.spec, training.test_ratio, folds, recipe.path)
-    return holdout_split(
+    check_split_sizes(
         augmented,
         recipe.spec,
-        test_ratio=training.test_ratio,
-        random_state=training.random_state,
+        training.test_ratio,
+        folds,
+        recipe.path,
+        stratified=validation.split == "random",
     )
+    try:
+        train, test = holdout_split(
+            augmented,
+            recipe.spec,
+            test_ratio=training.test_ratio,
+            random_state=training.random_state,
+            validation=validation,
+        )
+        if folds:  # refused here, before a search starts, rather than inside it
+            cv_folds(train, recipe.spec, folds, training.random_state, validation)
+    except SplitError as err:
+        raise TrainingDataError(f"{recipe.path}: {err}") from None
+    return train, test
 
 
 def tune_hyperparameters(

@@ -1,0 +1,85 @@
+"""A recipe's ``validation`` section on LOCAL, end to end: `kedro run --pipelines
+train` with a temporal split (classification) and a group split (uplift), and what
+the run records about its splits in ``training_methodology.json``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import mlflow
+import pytest
+import sqlalchemy as sa
+import yaml
+from project_helpers import run_kedro, runs_of_recipe
+
+from mmp_kedro.config.loader import config_loader
+from mmp_kedro.spine import SQLQueryRunner
+
+pytestmark = pytest.mark.e2e
+
+
+def train_with_validation(
+    project: Path, recipe: str, validation: dict, n_trials: int = 2
+) -> dict:
+    """Train a copy of ``recipe`` with ``validation``; its training methodology."""
+    spec = yaml.safe_load((project / "recipes" / f"{recipe}.yaml").read_text())
+    spec["validation"] = validation
+    spec["hyperparameter_tuning"]["n_trials"] = n_trials
+    name = f"{recipe}_{validation['split']}"
+    (project / "recipes" / f"{name}.yaml").write_text(yaml.safe_dump(spec))
+    result = run_kedro(project, "--pipelines", "train", "--params", f"recipe={name}")
+    assert result.returncode == 0, result.stderr[-4000:]
+    run = runs_of_recipe(project, name)[0]
+    assert run.info.status == "FINISHED"
+    assert run.data.params["recipe.validation.split"] == validation["split"]
+    mlflow.set_tracking_uri(f"sqlite:///{project / 'mlruns.db'}")
+    path = mlflow.artifacts.download_artifacts(
+        run_id=run.info.run_id, artifact_path="training_methodology.json"
+    )
+    return json.loads(Path(path).read_text())
+
+
+def test_a_temporal_split_tests_on_the_latest_rows(local_project):
+    methodology = train_with_validation(
+        local_project, "conversion_classifier", {"split": "temporal"}
+    )
+    split = methodology["split"]
+    assert split["strategy"] == "temporal"
+    assert split["column"] == "event_timestamp"
+    assert split["train"]["to"] < split["test"]["from"]
+    assert len(split["folds"]) == 3
+    for fold in split["folds"]:
+        assert fold["train"]["to"] < fold["validation"]["from"]
+        assert fold["validation"]["to"] <= split["train"]["to"]
+    assert methodology["train_test_split_method"].startswith("temporal")
+
+
+def test_a_group_split_shares_no_user_between_train_and_test(local_project):
+    methodology = train_with_validation(
+        local_project,
+        "uplift_model_exp3",
+        {"split": "group", "group_col": "user_id"},
+    )
+    split = methodology["split"]
+    assert (split["strategy"], split["column"]) == ("group", "user_id")
+    # Disjoint: the users of the two splits add up to the spine's users.
+    window = config_loader(local_project, "local")["parameters"]
+    runner = SQLQueryRunner(
+        sa.create_engine("duckdb:///:memory:"),
+        [],
+        {"events": str(local_project / "data" / "01_raw" / "events.parquet")},
+    )
+    sql = (local_project / "recipes/sql/loaders/user_session_spine.sql").read_text()
+    spine = runner.query(
+        sql, {"start_date": window["start_date"], "end_date": window["end_date"]}
+    )
+    assert split["train"]["rows"] + split["test"]["rows"] == len(spine)
+    assert (
+        split["train"]["groups"] + split["test"]["groups"] == spine["user_id"].nunique()
+    )
+    for fold in split["folds"]:
+        assert (
+            fold["train"]["groups"] + fold["validation"]["groups"]
+            == split["train"]["groups"]
+        )
