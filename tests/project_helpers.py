@@ -62,7 +62,11 @@ TEST_TRAINING = {
         "test_ratio": 0.25,
         "cv_folds": 3,
         "random_state": 42,
-        "validation": {"split": "random", "group_col": None},
+        "validation": {
+            "split": "random",
+            "group_col": None,
+            "calibration": {"method": "none", "ratio": 0.2},
+        },
     },
     "tuning": {
         "engine": "optuna",

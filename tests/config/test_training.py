@@ -73,7 +73,8 @@ def test_every_problem_is_listed():
     assert "training.cv_folds: Input should be greater than or equal to 2" in message
 
 
-RANDOM = {"split": "random", "group_col": None}
+NO_CALIBRATION = {"method": "none", "ratio": 0.2}
+RANDOM = {"split": "random", "group_col": None, "calibration": NO_CALIBRATION}
 
 
 def training_with_validation(validation: dict[str, Any]) -> TrainingParams:
@@ -84,13 +85,13 @@ def training_with_validation(validation: dict[str, Any]) -> TrainingParams:
 
 def test_a_group_split_needs_its_column():
     with pytest.raises(ParametersError) as raised:
-        training_with_validation({"split": "group", "group_col": None})
+        training_with_validation({**RANDOM, "split": "group"})
     assert "training.validation: split 'group' needs group_col" in str(raised.value)
 
 
 def test_an_unknown_split_names_the_choices():
     with pytest.raises(ParametersError) as raised:
-        training_with_validation({"split": "by_time", "group_col": None})
+        training_with_validation({**RANDOM, "split": "by_time"})
     assert (
         "training.validation.split 'by_time' is not supported: use one of "
         "['random', 'temporal', 'group']"
@@ -103,6 +104,8 @@ def test_a_recipe_overrides_the_validation_defaults_field_by_field():
     grouped = defaults.overridden_by({"split": "group", "group_col": "user_id"})
     assert (grouped.split, grouped.group_col) == ("group", "user_id")
     assert defaults.overridden_by({}) == defaults
+    calibrated = defaults.overridden_by({"calibration": {"method": "isotonic"}})
+    assert calibrated.calibration.model_dump() == {"method": "isotonic", "ratio": 0.2}
 
 
 def test_pruner_arguments_are_checked_against_the_pruner():

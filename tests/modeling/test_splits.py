@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mmp_kedro.config.training import TrainingParams, ValidationParams
+from mmp_kedro.config.training import TrainingParams
 from mmp_kedro.modeling.splits import (
     RANDOM_SPLIT,
     SplitError,
@@ -20,8 +20,8 @@ from mmp_kedro.modeling.splits import (
 )
 from mmp_kedro.recipe.schema import Recipe
 
-TEMPORAL = ValidationParams(split="temporal", group_col=None)
-BY_USER = ValidationParams(split="group", group_col="user_id")
+TEMPORAL = RANDOM_SPLIT.model_copy(update={"split": "temporal"})
+BY_USER = RANDOM_SPLIT.model_copy(update={"split": "group", "group_col": "user_id"})
 N_FOLDS = 3
 
 DATA_INTERFACES: dict[str, dict[str, Any]] = {

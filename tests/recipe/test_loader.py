@@ -419,6 +419,11 @@ MALFORMED: dict[str, Case] = {
             "'user_id'",
         ),
     ),
+    "calibration on an uplift task": Case(
+        "uplift",
+        set_("validation", {"calibration": {"method": "isotonic"}}),
+        ("validation.calibration.method 'isotonic' calibrates class probabilities",),
+    ),
     "unknown validation split": Case(
         "classifier",
         set_("validation", {"split": "by_month"}),

@@ -94,6 +94,9 @@ FIGURES: dict[str, Callable[[], Figure]] = {
     "confusion_matrix": lambda: plots.confusion_matrix(
         BINARY, (BINARY_SCORES > 0.5).astype(int), [0, 1]
     ),
+    "reliability_diagram": lambda: plots.reliability_diagram(
+        BINARY, {"before": BINARY_SCORES, "after": BINARY_SCORES**2}, 10
+    ),
     "predicted_vs_actual": lambda: plots.predicted_vs_actual(ACTUAL, PREDICTED),
     "residuals": lambda: plots.residuals(ACTUAL, PREDICTED),
     "uplift_curve": lambda: plots.uplift_curve(CURVE),
@@ -266,6 +269,7 @@ EXPECTED_PLOTS = {
     "classification": {
         "roc_curve",
         "precision_recall_curve",
+        "reliability_diagram",
         "confusion_matrix",
         "feature_importances",
     },

@@ -43,6 +43,18 @@ class _Parameters(BaseModel):
 
 
 SplitStrategy = Literal["random", "temporal", "group"]
+CalibrationMethod = Literal["isotonic", "sigmoid", "none"]
+
+
+class CalibrationParams(BaseModel):
+    """``training.validation.calibration``: how a classifier's probabilities are
+    calibrated, on rows of the train split the model is not fitted on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    method: CalibrationMethod
+    #: The share of the train split held out to fit the calibrator.
+    ratio: Annotated[float, Field(gt=0, lt=1)]
 
 
 class ValidationParams(BaseModel):
@@ -50,14 +62,16 @@ class ValidationParams(BaseModel):
 
     ``random`` (stratified where the task has classes), ``temporal`` (the test split
     is the latest rows by ``event_timestamp``, folds chain forward in time) or
-    ``group`` (no value of ``group_col`` on both sides of a split). A recipe's own
-    ``validation`` section overrides these defaults field by field.
+    ``group`` (no value of ``group_col`` on both sides of a split); and whether a
+    classifier's probabilities are calibrated. A recipe's own ``validation`` section
+    overrides these defaults field by field.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     split: SplitStrategy
     group_col: str | None
+    calibration: CalibrationParams
 
     @model_validator(mode="after")
     def _group_needs_its_column(self) -> ValidationParams:
@@ -69,8 +83,14 @@ class ValidationParams(BaseModel):
         return self
 
     def overridden_by(self, overrides: dict[str, Any]) -> ValidationParams:
-        """These defaults with a recipe's ``validation`` fields laid over them."""
-        return self.model_validate({**self.model_dump(), **overrides})
+        """These defaults with a recipe's ``validation`` fields laid over them
+        (``calibration`` field by field too)."""
+        merged = {**self.model_dump(), **overrides}
+        merged["calibration"] = {
+            **self.calibration.model_dump(),
+            **overrides.get("calibration", {}),
+        }
+        return self.model_validate(merged)
 
 
 class TrainingParams(_Parameters):

@@ -8,6 +8,7 @@ turns predictions into output columns.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,27 @@ class TrainedModel:
     hyperparameters: dict[str, Any]
     feature_names: list[str] = field(default_factory=list)
     fit_seconds: float = 0.0
+    #: Maps the classifier's probabilities to calibrated ones (sklearn's
+    #: ``CalibratedClassifierCV`` over the frozen estimator); None: uncalibrated.
+    calibrator: Any = None
+
+    def calibrated(
+        self, features: pd.DataFrame, target: pd.Series, method: str
+    ) -> TrainedModel:
+        """This classifier with a ``method`` (isotonic | sigmoid) calibrator fitted
+        on ``features``/``target``: rows the estimator was not fitted on."""
+        from sklearn.calibration import CalibratedClassifierCV  # training only
+        from sklearn.frozen import FrozenEstimator
+
+        calibrator = CalibratedClassifierCV(
+            FrozenEstimator(self.estimator), method=method
+        )
+        calibrator.fit(self._model_input(features), target.to_numpy())
+        return dataclasses.replace(self, calibrator=calibrator)
+
+    def uncalibrated(self) -> TrainedModel:
+        """The same estimator without its calibrator."""
+        return dataclasses.replace(self, calibrator=None)
 
     def predict_frame(self, features: pd.DataFrame) -> pd.DataFrame:
         """Predictions as a DataFrame with the task's prediction columns
@@ -100,10 +122,11 @@ class TrainedModel:
         X: np.ndarray | pd.DataFrame,  # noqa: N803
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """:meth:`classify` on input already in the model's form (:meth:`_model_input`)."""
-        if not hasattr(self.estimator, "predict_proba"):
-            return np.asarray(self.estimator.predict(X)).ravel(), None
-        proba = np.asarray(self.estimator.predict_proba(X))
-        return np.asarray(self.estimator.classes_)[proba.argmax(axis=1)], proba
+        scorer = self.estimator if self.calibrator is None else self.calibrator
+        if not hasattr(scorer, "predict_proba"):
+            return np.asarray(scorer.predict(X)).ravel(), None
+        proba = np.asarray(scorer.predict_proba(X))
+        return np.asarray(scorer.classes_)[proba.argmax(axis=1)], proba
 
     def positive_scores(self, features: pd.DataFrame) -> np.ndarray:
         """Class-1 probabilities (binary) or all class probabilities (multiclass)."""

@@ -11,6 +11,10 @@ from mmp_kedro.modeling.estimator import Labels, TrainedModel
 #: Seed and size of the shuffled-score baseline the uplift metrics are compared with.
 SHUFFLE_SEED = 20250101
 SHUFFLES = 20
+#: Equal-width probability bins of the expected calibration error and its diagram.
+CALIBRATION_BINS = 10
+#: How well a binary classifier's probabilities match observed rates (lower: better).
+CALIBRATION_METRICS = ("brier_score", "expected_calibration_error")
 
 
 def evaluate(
@@ -118,7 +122,25 @@ def _classification(
                 )
             )
         result["log_loss"] = skm.log_loss(target, proba, labels=model_classes)
+        if proba.shape[1] == 2:
+            positive = (np.asarray(target) == model_classes[1]).astype(int)
+            result["brier_score"] = skm.brier_score_loss(positive, proba[:, 1])
+            result["expected_calibration_error"] = expected_calibration_error(
+                positive, proba[:, 1]
+            )
     return {k: float(v) for k, v in result.items()}
+
+
+def expected_calibration_error(
+    outcome: np.ndarray, probability: np.ndarray, bins: int = CALIBRATION_BINS
+) -> float:
+    """The rows' mean gap between predicted probability and observed rate: over
+    ``bins`` equal-width probability bins, |rate - mean probability| weighted by the
+    bin's share of rows."""
+    which = np.clip((probability * bins).astype(int), 0, bins - 1)
+    predicted = np.bincount(which, weights=probability, minlength=bins)
+    observed = np.bincount(which, weights=outcome, minlength=bins)
+    return float(np.abs(observed - predicted).sum() / len(probability))
 
 
 def _regression(predicted: pd.Series, target: pd.Series) -> dict[str, float]:

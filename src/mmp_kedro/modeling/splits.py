@@ -22,13 +22,21 @@ from sklearn.model_selection import (
     train_test_split,
 )
 
-from mmp_kedro.config.training import TrainingParams, ValidationParams
+from mmp_kedro.config.training import (
+    CalibrationParams,
+    TrainingParams,
+    ValidationParams,
+)
 from mmp_kedro.modeling.estimator import treatment_indicator
 from mmp_kedro.recipe.schema import Recipe
 from mmp_kedro.spine.frames import EVENT_TIMESTAMP
 
 #: The strategy of code that names none (the conf default of every env).
-RANDOM_SPLIT = ValidationParams(split="random", group_col=None)
+RANDOM_SPLIT = ValidationParams(
+    split="random",
+    group_col=None,
+    calibration=CalibrationParams(method="none", ratio=0.2),
+)
 
 Folds = list[tuple[np.ndarray, np.ndarray]]
 

@@ -275,6 +275,13 @@ class DataInterfaceSpec(_Strict):
         return [c for c in (self.target_col, self.treatment_col) if c]
 
 
+class CalibrationSpec(_Strict):
+    """``validation.calibration``: this recipe's own probability calibration."""
+
+    method: Literal["isotonic", "sigmoid", "none"] | None = None
+    ratio: Annotated[float, Field(gt=0, lt=1)] | None = None
+
+
 class ValidationSpec(_Strict):
     """``validation``: this recipe's own split strategy; a field left out keeps the
     env's ``training.validation`` default (``conf/<env>/parameters_training.yml``)."""
@@ -282,6 +289,7 @@ class ValidationSpec(_Strict):
     split: Literal["random", "temporal", "group"] | None = None
     #: The entity key no split may share (``split: group``), a spine column.
     group_col: Annotated[str, Field(min_length=1)] | None = None
+    calibration: CalibrationSpec | None = None
 
     @property
     def overrides(self) -> dict[str, Any]:
@@ -299,6 +307,21 @@ class Recipe(_Strict):
     preprocessor: PreprocessorSpec = Field(default_factory=PreprocessorSpec)
     data_interface: DataInterfaceSpec
     validation: ValidationSpec = Field(default_factory=ValidationSpec)
+
+    @model_validator(mode="after")
+    def _calibration_for_classifiers(self) -> Recipe:
+        calibration = self.validation.calibration
+        task = self.data_interface.task_type
+        if (
+            calibration
+            and calibration.method not in (None, "none")
+            and task != "classification"
+        ):
+            raise ValueError(
+                f"validation.calibration.method '{calibration.method}' calibrates "
+                f"class probabilities: task_type '{task}' has none (use 'none')"
+            )
+        return self
 
     @model_validator(mode="after")
     def _tuning_consistent(self) -> Recipe:

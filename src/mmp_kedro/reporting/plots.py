@@ -154,12 +154,7 @@ def roc_curve(target: Any, scores: np.ndarray, classes: Sequence[Any]) -> Figure
         fpr, tpr, _ = skm.roc_curve(truth, score)
         ax.plot(fpr, tpr, label=f"{label} (AUC = {skm.auc(fpr, tpr):.3f})")
     ax.plot([0, 1], [0, 1], linestyle="--", color=_BASELINE, label="random (AUC = 0.5)")
-    ax.set_xlabel("false positive rate")
-    ax.set_ylabel("true positive rate")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1.02)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+    _unit_square(ax, "false positive rate", "true positive rate", legend="lower right")
     return fig
 
 
@@ -184,12 +179,34 @@ def precision_recall_curve(
             alpha=0.6,
             label=f"random for {label} (= prevalence {prevalence:.3f})",
         )
-    ax.set_xlabel("recall")
-    ax.set_ylabel("precision")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1.02)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="best")
+    _unit_square(ax, "recall", "precision", legend="best")
+    return fig
+
+
+@_default_style
+def reliability_diagram(
+    outcome: np.ndarray, probabilities: Mapping[str, np.ndarray], bins: int
+) -> Figure:
+    """Observed positive rate against mean predicted probability per probability
+    bin, for each named set of probabilities (e.g. before and after calibration).
+
+    Args:
+        outcome: 1 for the positive class, 0 otherwise.
+        probabilities: label -> the positive class's probabilities, row for row.
+        bins: equal-width probability bins (those without rows are not drawn).
+    """
+    from sklearn.calibration import calibration_curve
+
+    fig, ax = _figure("Reliability diagram (test split)")
+    ax.plot(
+        [0, 1], [0, 1], linestyle="--", color=_BASELINE, label="perfectly calibrated"
+    )
+    for label, probability in probabilities.items():
+        observed, predicted = calibration_curve(outcome, probability, n_bins=bins)
+        ax.plot(predicted, observed, marker="o", label=label)
+    _unit_square(
+        ax, "mean predicted probability", "observed positive rate", legend="upper left"
+    )
     return fig
 
 
@@ -384,6 +401,16 @@ def _figure(title: str) -> tuple[Figure, Axes]:
     ax = fig.subplots()
     ax.set_title(title)
     return fig, ax
+
+
+def _unit_square(ax: Axes, xlabel: str, ylabel: str, legend: str) -> None:
+    """Axes of rates or probabilities: both from 0 to 1, a light grid, a legend."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(loc=legend)
 
 
 def _one_vs_rest(

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import mlflow
 import pytest
 import sqlalchemy as sa
 import yaml
-from project_helpers import run_kedro, runs_of_recipe
+from project_helpers import mlflow_client, run_kedro, runs_of_recipe
 
 from mmp_kedro.config.loader import config_loader
 from mmp_kedro.spine import SQLQueryRunner
@@ -21,8 +22,9 @@ pytestmark = pytest.mark.e2e
 
 def train_with_validation(
     project: Path, recipe: str, validation: dict, n_trials: int = 2
-) -> dict:
-    """Train a copy of ``recipe`` with ``validation``; its training methodology."""
+) -> tuple[Any, dict]:
+    """Train a copy of ``recipe`` with ``validation``: the MLflow run and its
+    training methodology."""
     spec = yaml.safe_load((project / "recipes" / f"{recipe}.yaml").read_text())
     spec["validation"] = validation
     spec["hyperparameter_tuning"]["n_trials"] = n_trials
@@ -37,13 +39,20 @@ def train_with_validation(
     path = mlflow.artifacts.download_artifacts(
         run_id=run.info.run_id, artifact_path="training_methodology.json"
     )
-    return json.loads(Path(path).read_text())
+    return run, json.loads(Path(path).read_text())
 
 
-def test_a_temporal_split_tests_on_the_latest_rows(local_project):
-    methodology = train_with_validation(
-        local_project, "conversion_classifier", {"split": "temporal"}
+@pytest.fixture(scope="module")
+def temporal_calibrated_run(local_project):
+    return train_with_validation(
+        local_project,
+        "conversion_classifier",
+        {"split": "temporal", "calibration": {"method": "isotonic"}},
     )
+
+
+def test_a_temporal_split_tests_on_the_latest_rows(temporal_calibrated_run):
+    _, methodology = temporal_calibrated_run
     split = methodology["split"]
     assert split["strategy"] == "temporal"
     assert split["column"] == "event_timestamp"
@@ -55,8 +64,26 @@ def test_a_temporal_split_tests_on_the_latest_rows(local_project):
     assert methodology["train_test_split_method"].startswith("temporal")
 
 
+def test_a_calibrated_classifier_logs_its_calibration(
+    local_project, temporal_calibrated_run
+):
+    """Calibration metrics before and after, and the reliability diagram."""
+    run, _ = temporal_calibrated_run
+    metrics = run.data.metrics
+    for name in ("brier_score", "expected_calibration_error"):
+        assert 0 <= metrics[name] <= 1
+        assert 0 <= metrics[f"{name}_before_calibration"] <= 1
+    plots = {
+        Path(entry.path).name
+        for entry in mlflow_client(local_project).list_artifacts(
+            run.info.run_id, "plots"
+        )
+    }
+    assert "reliability_diagram.png" in plots
+
+
 def test_a_group_split_shares_no_user_between_train_and_test(local_project):
-    methodology = train_with_validation(
+    _, methodology = train_with_validation(
         local_project,
         "uplift_model_exp3",
         {"split": "group", "group_col": "user_id"},

@@ -16,6 +16,7 @@ from sklearn.base import BaseEstimator
 
 from mmp_kedro.modeling.estimator import Labels, TrainedModel
 from mmp_kedro.modeling.fitting import FittedPipeline, model_inputs
+from mmp_kedro.modeling.metrics import CALIBRATION_BINS
 from mmp_kedro.recipe import ResolvedRecipe
 from mmp_kedro.reporting import plots
 from mmp_kedro.reporting.importances import feature_importances, param_importances
@@ -56,7 +57,8 @@ def plot_evaluation(
     """The final model on the held-out test rows, drawn for its task.
 
     classification: ``roc_curve``, ``precision_recall_curve`` (when the model has
-    ``predict_proba``), ``confusion_matrix``; regression: ``predicted_vs_actual``,
+    ``predict_proba``), ``reliability_diagram`` (binary, before and after any
+    calibration), ``confusion_matrix``; regression: ``predicted_vs_actual``,
     ``residuals``; causal: ``uplift_curve``, ``qini_curve``; clustering:
     ``cluster_sizes``, ``cluster_projection``. Plus ``feature_importances`` when the
     estimator (or, for meta-learners, its per-group models) exposes them.
@@ -125,6 +127,18 @@ def _classification_plots(
         figures["precision_recall_curve"] = plots.precision_recall_curve(
             target, scores, classes
         )
+        if scores.ndim == 1:
+            probabilities = {"model": scores}
+            if model.calibrator is not None:
+                probabilities = {
+                    "before calibration": model.uncalibrated().positive_scores(
+                        features
+                    ),
+                    "calibrated": scores,
+                }
+            figures["reliability_diagram"] = plots.reliability_diagram(
+                (target == classes[-1]).astype(int), probabilities, CALIBRATION_BINS
+            )
     figures["confusion_matrix"] = plots.confusion_matrix(
         target, predictions["prediction"].to_numpy(), classes
     )

@@ -10,7 +10,13 @@ from sklearn.base import BaseEstimator
 
 from mmp_kedro.config.training import TrainingParams, TuningParams
 from mmp_kedro.modeling.estimator import TrainedModel
-from mmp_kedro.modeling.fitting import FittedPipeline, fit_pipeline, score_pipeline
+from mmp_kedro.modeling.fitting import (
+    FittedPipeline,
+    fit_pipeline,
+    model_inputs,
+    score_pipeline,
+)
+from mmp_kedro.modeling.metrics import CALIBRATION_METRICS
 from mmp_kedro.modeling.search import run_search
 from mmp_kedro.modeling.splits import (
     SplitError,
@@ -93,22 +99,68 @@ def tune_hyperparameters(
     return run_search(train_set, spec, training, tuning, storage=optuna_storage)
 
 
+def split_calibration_set(
+    train_set: pd.DataFrame, recipe: ResolvedRecipe, training: TrainingParams
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows the final model is fitted on and the rows its calibrator is fitted
+    on, both from the train split (as the split strategy draws a test split);
+    without calibration, all train rows and none."""
+    validation = validation_strategy(recipe.spec, training)
+    if not calibrates(recipe, validation.calibration.method):
+        return train_set, train_set.iloc[:0]
+    try:
+        return holdout_split(
+            train_set,
+            recipe.spec,
+            test_ratio=validation.calibration.ratio,
+            random_state=training.random_state,
+            validation=validation,
+        )
+    except SplitError as err:
+        raise TrainingDataError(f"{recipe.path}: calibration split: {err}") from None
+
+
 def fit_final_model(
-    train_set: pd.DataFrame,
+    fit_set: pd.DataFrame,
     recipe: ResolvedRecipe,
     hyperparameter_optimization: dict[str, Any],
 ) -> tuple[BaseEstimator, TrainedModel]:
-    """Preprocessor and model refitted on all train rows with the best hyperparameters."""
+    """Preprocessor and model refitted with the best hyperparameters on the train
+    rows (less any calibration rows)."""
     fitted = fit_pipeline(
-        train_set, recipe.spec, hyperparameter_optimization["best_params"]
+        fit_set, recipe.spec, hyperparameter_optimization["best_params"]
     )
     log.info(
         "final %s fitted on %d train rows in %.2fs",
         recipe.spec.model.class_name,
-        len(train_set),
+        len(fit_set),
         fitted.model.fit_seconds,
     )
     return fitted.preprocessor, fitted.model
+
+
+def calibrate_model(
+    fitted_model: TrainedModel,
+    preprocessor: BaseEstimator,
+    calibration_set: pd.DataFrame,
+    recipe: ResolvedRecipe,
+    training: TrainingParams,
+) -> TrainedModel:
+    """The final model with its probability calibrator, fitted on the calibration
+    rows; the model unchanged when the recipe and env ask for no calibration."""
+    method = validation_strategy(recipe.spec, training).calibration.method
+    if not calibrates(recipe, method):
+        return fitted_model
+    features, labels = model_inputs(
+        FittedPipeline(preprocessor, fitted_model), calibration_set, recipe.spec
+    )
+    log.info("%s calibration fitted on %d rows", method, len(calibration_set))
+    return fitted_model.calibrated(features, labels.target, method)
+
+
+def calibrates(recipe: ResolvedRecipe, method: str) -> bool:
+    """Whether probabilities are calibrated: a classifier and a method not 'none'."""
+    return recipe.spec.data_interface.task_type == "classification" and method != "none"
 
 
 def evaluate_on_test(
@@ -118,8 +170,19 @@ def evaluate_on_test(
     model: TrainedModel,
     hyperparameter_optimization: dict[str, Any],
 ) -> dict[str, dict[str, float]]:
-    """Test-split metrics (plus fit-time accounting) in kedro-mlflow's metrics format."""
+    """Test-split metrics (plus fit-time accounting) in kedro-mlflow's metrics format.
+
+    A calibrated classifier's calibration metrics are also given as they were
+    before calibration (``brier_score_before_calibration``...).
+    """
     metrics = score_pipeline(FittedPipeline(preprocessor, model), test_set, recipe.spec)
+    if model.calibrator is not None:
+        before = score_pipeline(
+            FittedPipeline(preprocessor, model.uncalibrated()), test_set, recipe.spec
+        )
+        for name in CALIBRATION_METRICS:
+            if name in before:
+                metrics[f"{name}_before_calibration"] = before[name]
     metrics["model_fit_seconds_total"] = (
         float(hyperparameter_optimization.get("fit_seconds_total", 0.0))
         + model.fit_seconds

@@ -1,10 +1,13 @@
-"""``tune``: leakage-safe Optuna search, refit with the best params, test-split score."""
+"""``tune``: leakage-safe Optuna search, refit with the best params, calibration,
+test-split score."""
 
 from kedro.pipeline import Node, Pipeline
 
 from mmp_kedro.pipelines.tune.nodes import (
+    calibrate_model,
     evaluate_on_test,
     fit_final_model,
+    split_calibration_set,
     split_train_test,
     tune_hyperparameters,
 )
@@ -32,10 +35,28 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="tune_hyperparameters",
             ),
             Node(
+                split_calibration_set,
+                inputs=["train_set", "recipe", "params:training"],
+                outputs=["fit_set", "calibration_set"],
+                name="split_calibration_set",
+            ),
+            Node(
                 fit_final_model,
-                inputs=["train_set", "recipe", "hyperparameter_optimization"],
-                outputs=["preprocessor", "model"],
+                inputs=["fit_set", "recipe", "hyperparameter_optimization"],
+                outputs=["preprocessor", "fitted_model"],
                 name="fit_final_model",
+            ),
+            Node(
+                calibrate_model,
+                inputs=[
+                    "fitted_model",
+                    "preprocessor",
+                    "calibration_set",
+                    "recipe",
+                    "params:training",
+                ],
+                outputs="model",
+                name="calibrate_model",
             ),
             Node(
                 evaluate_on_test,
