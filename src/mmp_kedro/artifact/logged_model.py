@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from kedro.io import CatalogProtocol
+from kedro.pipeline import Pipeline
 from mlflow.models import ModelSignature, infer_signature
 from mlflow.types import ColSpec, Schema
 from mlflow.types.schema import AnyType
@@ -43,6 +45,11 @@ RUNTIME_DISTRIBUTIONS = (
 #: (:class:`~mmp_kedro.runtime.inference_runner.InferenceRunner`). kedro-mlflow picks
 #: it by class name, and ``"SequentialRunner"`` selects Kedro's.
 RUNNER_PARAM = {"runner": InferenceRunner.__name__}
+
+#: Training spine rows the inference pipeline predicts when the model is logged, for
+#: the output schema: enough for MLflow to infer each column's type, few enough to
+#: take milliseconds.
+OUTPUT_SAMPLE_ROWS = 20
 
 
 def pipeline_model_kwargs() -> dict[str, Any]:
@@ -105,13 +112,61 @@ def code_paths() -> list[str]:
     return [str(Path(mmp_kedro.__file__).parent)]
 
 
+def default_output(
+    inference: Pipeline,
+    input_name: str,
+    spine: pd.DataFrame,
+    computed: set[str],
+    catalog: CatalogProtocol,
+    rows: int = OUTPUT_SAMPLE_ROWS,
+) -> pd.DataFrame:
+    """What the artifact's predict returns for the spine's first ``rows`` when given
+    no params: ``inference`` run on them with the run's params (the signature's
+    defaults), as the artifact runs it.
+
+    The inference datasets the training run has already computed (``computed``: the
+    augmented spine) are read from ``catalog``, their first ``rows`` too, instead of
+    being recomputed, so no feature store is read again. They keep the spine's row
+    order and count (``augment_features``), so the rows still match.
+    """
+    reused = inference.all_outputs() & computed
+    remaining = inference.only_nodes(
+        *(node.name for node in inference.nodes if not set(node.outputs) <= reused)
+    )
+    inputs: dict[str, Any] = {}
+    for name in remaining.inputs():
+        if name == input_name:
+            inputs[name] = spine.head(rows)
+        elif name in reused:
+            inputs[name] = _first_rows(catalog.load(name), rows)
+        else:  # a fitted input (model, preprocessor...) or a param
+            inputs[name] = catalog.load(name)
+    (output,) = InferenceRunner.run_nodes(remaining, inputs).values()
+    return output
+
+
+def _first_rows(value: Any, rows: int) -> Any:
+    return value.head(rows) if isinstance(value, pd.DataFrame) else value
+
+
 def build_signature(
-    spine: pd.DataFrame, optional_columns: list[str], params: dict[str, Any]
+    spine: pd.DataFrame,
+    optional_columns: list[str],
+    params: dict[str, Any],
+    output: pd.DataFrame | None,
 ) -> ModelSignature:
-    """Spine columns in, with target/treatment optional; the inference pipeline's
-    ``params`` (their conf values as defaults) and the runner as predict-time params."""
+    """Spine columns in, with target/treatment optional; the columns of ``output``
+    (:func:`default_output`) out, or no output schema when it is None; the inference
+    pipeline's ``params`` (their conf values as defaults) and the runner as
+    predict-time params.
+
+    MLflow enforces the input schema at predict time, never the output schema: the
+    frame ``return_intermediate=True`` returns, with more columns, is not checked.
+    """
     inferred = infer_signature(
-        model_input=spine.head(200), params={**params, **RUNNER_PARAM}
+        model_input=spine.head(200),
+        model_output=output,
+        params={**params, **RUNNER_PARAM},
     )
     inputs = Schema(
         [
@@ -125,4 +180,13 @@ def build_signature(
             for col in inferred.inputs.inputs
         ]
     )
-    return ModelSignature(inputs=inputs, params=inferred.params)
+    outputs = None if output is None else _output_schema(inferred.outputs, inputs)
+    return ModelSignature(inputs=inputs, outputs=outputs, params=inferred.params)
+
+
+def _output_schema(inferred: Schema, inputs: Schema) -> Schema:
+    """The output's columns: a spine column as the input schema declares it (predict
+    passes the caller's column through: a label column may be absent, the timestamp
+    as given), any other column (a prediction) as inferred from the output."""
+    passed_through = {col.name: col for col in inputs.inputs}
+    return Schema([passed_through.get(col.name, col) for col in inferred.inputs])

@@ -3,24 +3,33 @@ artifact's signature."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
 import mlflow
+import pandas as pd
 from kedro.framework.hooks import hook_impl
 from kedro.io import DataCatalog
 from kedro.pipeline import Pipeline
 from pydantic import BaseModel
 
-from mmp_kedro.artifact.logged_model import build_signature
+from mmp_kedro.artifact.logged_model import (
+    OUTPUT_SAMPLE_ROWS,
+    build_signature,
+    default_output,
+)
 from mmp_kedro.recipe import ResolvedRecipe
+
+log = logging.getLogger(__name__)
 
 PARAMS_PREFIX = "params:"
 
 
 class MlflowRunHook:
     """``<ModelClass>_<recipe>_<stamp>[_optuna_best_score_<x>]`` as the run name, the
-    recipe as tags and params, and a signature with the label columns optional."""
+    recipe as tags and params, and a signature with the label columns optional and
+    the default output's columns."""
 
     def __init__(self) -> None:
         self._base_name = ""
@@ -57,11 +66,47 @@ class MlflowRunHook:
             )
         log_model_kwargs = getattr(pipeline, "log_model_kwargs", None)
         if log_model_kwargs is not None:
+            spine = catalog.load("spine")
             log_model_kwargs["signature"] = build_signature(
-                catalog.load("spine"),
+                spine,
                 recipe.spec.data_interface.label_columns,
                 inference_params(pipeline.inference, catalog),
+                _default_output(pipeline, spine, catalog),
             )
+
+
+def _default_output(
+    pipeline: Pipeline, spine: pd.DataFrame, catalog: DataCatalog
+) -> pd.DataFrame | None:
+    """The artifact's default output for a few training rows, or None (the signature
+    then has no output schema) when its inference pipeline fails on them.
+
+    A failure is logged, not raised: raising here, after the pipeline ended, would
+    stop kedro-mlflow logging the model, losing a whole training for a description.
+    """
+    # Says why nodes run again in the log, after the pipeline's end.
+    log.info(
+        "the model's output schema: its inference pipeline predicts the first %d "
+        "training rows",
+        OUTPUT_SAMPLE_ROWS,
+    )
+    try:
+        return default_output(
+            pipeline.inference,
+            pipeline.input_name,
+            spine,
+            set(pipeline.all_outputs()),
+            catalog,
+            OUTPUT_SAMPLE_ROWS,
+        )
+    except Exception as error:  # any node's error: the model is logged regardless
+        log.warning(
+            "the model's signature has no output schema: its inference pipeline "
+            "failed on the first training rows: %s: %s",
+            type(error).__name__,
+            error,
+        )
+        return None
 
 
 def typed_params(pipeline: Pipeline, catalog: DataCatalog) -> dict[str, Any]:
