@@ -1,8 +1,11 @@
-"""``python -m serving --env dev --run-id <id> [--host 127.0.0.1] [--port 8000]``.
+"""``python -m serving --env dev --run-id <id> [--host 127.0.0.1] [--port 8000]``,
+or ``--model-uri models:/<name>@champion`` instead of ``--run-id``: a registered
+version, resolved to its run once at start-up.
 
 Environment variables stand in for the flags (the container's entrypoint uses them):
-``KEDRO_ENV``, ``MMP_RUN_ID``, ``MMP_HOST``, ``MMP_PORT``, ``MMP_PROJECT_PATH``,
-``MMP_WORKERS``, ``MMP_GRACEFUL_SECONDS``, ``MMP_LOG_LEVEL``, ``MMP_VERBOSE``.
+``KEDRO_ENV``, ``MMP_RUN_ID``, ``MMP_MODEL_URI``, ``MMP_HOST``, ``MMP_PORT``,
+``MMP_PROJECT_PATH``, ``MMP_WORKERS``, ``MMP_GRACEFUL_SECONDS``, ``MMP_LOG_LEVEL``,
+``MMP_VERBOSE``. A flag wins over the variables.
 
 On SIGTERM the server stops accepting connections, lets the requests in flight
 finish (for at most ``--graceful-seconds``) and exits 0.
@@ -37,7 +40,12 @@ from mmp_kedro.services.third_party_noise import (  # noqa: E402
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m serving")
     parser.add_argument("--env", default=environment.run_env())
-    parser.add_argument("--run-id", default=os.environ.get("MMP_RUN_ID"))
+    parser.add_argument("--run-id", help="the MLflow run id of a trained model")
+    parser.add_argument(
+        "--model-uri",
+        help="instead of --run-id: a registered version, models:/<name>@<alias> "
+        "(e.g. @champion) or models:/<name>/<version>, resolved once at start-up",
+    )
     parser.add_argument("--host", default=os.environ.get("MMP_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=_env_int(parser, "MMP_PORT", 8000))
     parser.add_argument("--project-path", type=Path, default=environment.project_path())
@@ -85,17 +93,13 @@ def main(argv: list[str] | None = None) -> None:
         ServingSettings,
         check_run_servable,
         create_app,
+        settings_for_model_uri,
     )
 
-    if not args.run_id:
-        parser.error(
-            "--run-id (or MMP_RUN_ID) is required: the MLflow run id of a trained model"
-        )
+    run_id, model_uri = served_model(parser, args.run_id, args.model_uri)
     if args.workers < 1:
         parser.error("--workers (or MMP_WORKERS) must be at least 1")
-    settings = ServingSettings(
-        env=args.env, run_id=args.run_id, project_path=args.project_path.resolve()
-    )
+    project_path = args.project_path.resolve()
     server_options = {
         "host": args.host,
         "port": args.port,
@@ -107,6 +111,11 @@ def main(argv: list[str] | None = None) -> None:
     # ends the process with 0 instead of the default "killed by SIGTERM".
     signal.signal(signal.SIGTERM, _exit_after_drain)
     try:
+        settings = (
+            settings_for_model_uri(args.env, model_uri, project_path)
+            if model_uri
+            else ServingSettings(env=args.env, run_id=run_id, project_path=project_path)
+        )
         if args.workers == 1:
             uvicorn.run(create_app(settings), **server_options)
             return
@@ -116,10 +125,12 @@ def main(argv: list[str] | None = None) -> None:
     except ServingRefusedError as err:
         print(f"error: {err}", file=sys.stderr)  # noqa: T201
         sys.exit(2)
+    # The workers serve the run resolved here, even if the alias moves meanwhile.
     os.environ.update(
         {
             environment.ENV_VARIABLE: settings.env,
             "MMP_RUN_ID": settings.run_id,
+            "MMP_MODEL_URI": settings.model_uri or "",
             environment.PROJECT_PATH_VARIABLE: str(settings.project_path),
         }
     )
@@ -129,6 +140,28 @@ def main(argv: list[str] | None = None) -> None:
         workers=args.workers,
         **server_options,
     )
+
+
+def served_model(
+    parser: argparse.ArgumentParser, run_id: str | None, model_uri: str | None
+) -> tuple[str | None, str | None]:
+    """(run id, model URI), exactly one set: the flags, else ``MMP_RUN_ID`` /
+    ``MMP_MODEL_URI``; a usage error when both or neither are given."""
+    if not (run_id or model_uri):
+        run_id = os.environ.get("MMP_RUN_ID") or None
+        model_uri = os.environ.get("MMP_MODEL_URI") or None
+        given = "MMP_RUN_ID and MMP_MODEL_URI"
+    else:
+        given = "--run-id and --model-uri"
+    if run_id and model_uri:
+        parser.error(f"{given} are both set: pass one, the run or the version to serve")
+    if not (run_id or model_uri):
+        parser.error(
+            "--run-id (or MMP_RUN_ID) is required: the MLflow run id of a trained "
+            "model; or --model-uri (MMP_MODEL_URI), a registered version such as "
+            "models:/<name>@champion"
+        )
+    return run_id, model_uri
 
 
 def _exit_after_drain(signum: int, frame: FrameType | None) -> None:

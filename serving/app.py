@@ -1,4 +1,6 @@
-"""A thin FastAPI app over one wrapped artifact, identified only by its MLflow run id.
+"""A thin FastAPI app over one wrapped artifact, identified only by its MLflow run id
+(or by a registered version, ``models:/<name>@champion``, resolved to its run once at
+start-up).
 
 Every prediction runs the artifact's own ``KedroPipelineModel`` (augment -> transform
 -> predict) with ``run_mode=serving``: the same nodes batch inference runs, with the
@@ -8,7 +10,7 @@ features read from the env's Feast online store instead of the offline store.
 import logging
 import os
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from kedro.config import MissingConfigException, OmegaConfigLoader
 from mlflow.exceptions import MlflowException
 from pydantic import BaseModel, create_model
 
-from mmp_kedro.artifact import contract
+from mmp_kedro.artifact import contract, registry
 from mmp_kedro.config import environment
 from mmp_kedro.config.loader import config_loader
 from mmp_kedro.feature_store import (
@@ -74,6 +76,8 @@ class ServingSettings:
     env: str
     run_id: str
     project_path: Path = field(default_factory=Path.cwd)
+    #: The registered version ``run_id`` was resolved from (``--model-uri``), if any.
+    model_uri: str | None = None
 
 
 @dataclass
@@ -201,13 +205,7 @@ def check_run_servable(settings: ServingSettings) -> dict[str, Any]:
     """
     loader = config_loader(settings.project_path, settings.env)
     parameters = check_serving_allowed(settings, loader)
-    try:
-        # Fails in seconds; MLflow's own client retries for minutes first.
-        tracking_uri = check_tracking_server(loader)
-    except ServiceUnavailableError as err:
-        raise ServingRefusedError(str(err)) from None
-    if tracking_uri:
-        mlflow.set_tracking_uri(tracking_uri)
+    _use_tracking_server(loader)
     try:
         run = mlflow.MlflowClient().get_run(settings.run_id)
     except MlflowException as err:
@@ -235,19 +233,71 @@ def check_run_servable(settings: ServingSettings) -> dict[str, Any]:
     return parameters
 
 
+def _use_tracking_server(loader: OmegaConfigLoader) -> None:
+    """The env's MLflow tracking server (and registry) for this process, once it
+    answers; ServingRefusedError otherwise."""
+    try:
+        # Fails in seconds; MLflow's own client retries for minutes first.
+        tracking_uri = check_tracking_server(loader)
+    except ServiceUnavailableError as err:
+        raise ServingRefusedError(str(err)) from None
+    if tracking_uri:
+        mlflow.set_tracking_uri(tracking_uri)
+
+
+def settings_for_model_uri(
+    env: str, model_uri: str, project_path: Path
+) -> ServingSettings:
+    """The settings serving the run of the registered version ``model_uri``
+    (``models:/<name>@<alias>`` or ``models:/<name>/<version>``), resolved once: an
+    alias moved later does not change what this server, or its workers, serve.
+
+    Raises:
+        ServingRefusedError: the env may not serve, or the registry does not know
+            the name, alias or version.
+    """
+    try:
+        registry.parse_model_uri(model_uri)  # a typo fails before any server is asked
+    except ValueError as err:
+        raise ServingRefusedError(f"--model-uri (MMP_MODEL_URI): {err}") from None
+    settings = ServingSettings(
+        env=env, run_id="", project_path=project_path, model_uri=model_uri
+    )
+    loader = config_loader(project_path, env)
+    check_serving_allowed(settings, loader)  # LOCAL refuses before any lookup
+    _use_tracking_server(loader)
+    try:
+        resolved = registry.resolve_model_uri(model_uri)
+    except ValueError as err:
+        raise ServingRefusedError(f"--model-uri (MMP_MODEL_URI): {err}") from None
+    log.info("model uri %s", resolved.describe())
+    return replace(settings, run_id=resolved.run_id, model_uri=resolved.uri)
+
+
 def settings_from_environment() -> ServingSettings:
     """``KEDRO_ENV``, ``MMP_RUN_ID`` and ``MMP_PROJECT_PATH``, as the container sets
-    them."""
+    them (``MMP_MODEL_URI`` only says where that run id came from: ``python -m
+    serving`` resolved it before starting the workers)."""
     return ServingSettings(
         env=environment.run_env(),
         run_id=os.environ["MMP_RUN_ID"],
         project_path=environment.project_path(),
+        model_uri=os.environ.get("MMP_MODEL_URI") or None,
     )
 
 
 def app_from_environment() -> FastAPI:
     """App factory for uvicorn worker processes (``python -m serving --workers N``)."""
     return create_app(settings_from_environment())
+
+
+def served_run(settings: ServingSettings, artifact: LoadedArtifact) -> dict[str, str]:
+    """The run answering, and the registered version it was resolved from: an alias
+    may have moved since this server started."""
+    served = {"run_id": artifact.run_id}
+    if settings.model_uri:
+        served["model_uri"] = settings.model_uri
+    return served
 
 
 def create_app(settings: ServingSettings) -> FastAPI:
@@ -280,8 +330,9 @@ def create_app(settings: ServingSettings) -> FastAPI:
     async def lifespan(app: FastAPI):
         warm.try_once()
         log.info(
-            "serving run %s (%s) in env '%s'%s",
+            "serving run %s%s (%s) in env '%s'%s",
             artifact.run_id,
+            f" ({settings.model_uri})" if settings.model_uri else "",
             artifact.task_type,
             settings.env,
             "" if warm.done else " (not ready: the warm-up prediction failed)",
@@ -318,9 +369,11 @@ def create_app(settings: ServingSettings) -> FastAPI:
             },
         )
 
-    @app.get("/health", summary="Liveness")
+    served = served_run(settings, artifact)
+
+    @app.get("/health", summary="Liveness, and the run served")
     def health() -> dict[str, str]:
-        return {"status": "ok"}
+        return {"status": "ok", **served}
 
     @app.get(
         "/ready",

@@ -10,6 +10,7 @@ from mmp_kedro.config.loader import CONFIG_LOADER_ARGS  # noqa: F401 - read by K
 from mmp_kedro.hooks import (
     FeatureStoreHook,
     MlflowRunHook,
+    ModelRegistryHook,
     NodeFailureHook,
     NodeTimingHook,
     PerformanceMonitoringHook,
@@ -37,6 +38,9 @@ HOOKS = (
     PerformanceMonitoringHook(),
     RunInterruptionHook(),
     StagedOutputsHook(),
+    # Both trylast: pluggy calls the earlier-registered of two trylast hooks last,
+    # so the model is registered before the summary, which shows it.
+    ModelRegistryHook(),
     RunSummaryHook(),
 )
 

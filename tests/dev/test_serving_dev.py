@@ -49,19 +49,23 @@ def dockerfile_entrypoint() -> list[str]:
 
 
 def start_server(
-    run_id: str, env: dict[str, str], log: Path
+    run_id: str | None, env: dict[str, str], log: Path, model_uri: str | None = None
 ) -> tuple[subprocess.Popen, str]:
-    """The Dockerfile's entrypoint on a free port; waits (bounded) for /health."""
+    """The Dockerfile's entrypoint on a free port, serving ``run_id`` or the
+    registered version ``model_uri``; waits (bounded) for /health."""
     port = free_port()
     command = dockerfile_entrypoint()
     command[0] = sys.executable if command[0] == "python" else command[0]
+    served = {"MMP_MODEL_URI": model_uri} if model_uri else {"MMP_RUN_ID": run_id}
     process = subprocess.Popen(
         command,
         cwd=PROJECT_ROOT,
         env={
-            **env,
+            **{
+                k: v for k, v in env.items() if k not in ("MMP_RUN_ID", "MMP_MODEL_URI")
+            },
+            **served,
             "KEDRO_ENV": "dev",
-            "MMP_RUN_ID": run_id,
             "MMP_HOST": "127.0.0.1",
             "MMP_PORT": str(port),
             "MMP_PROJECT_PATH": str(PROJECT_ROOT),
@@ -130,9 +134,33 @@ def limits() -> ServingLimits:
     return ServingLimits.from_parameters(parameters)
 
 
+def test_serving_by_alias_answers_with_the_champions_run(
+    dev_trained_runs, dev_mlflow, tmp_path
+):
+    recipe = "uplift_model_exp3"
+    name = f"mmp-{recipe}"
+    # The DEV training run was registered on the DEV server's registry.
+    registered = dev_mlflow.search_model_versions(
+        f"run_id = '{dev_trained_runs[recipe]}'"
+    )
+    assert [v.name for v in registered] == [name]
+    champion = dev_mlflow.get_model_version_by_alias(name, "champion")
+    uri = f"models:/{name}@champion"
+    log = tmp_path / "server.log"
+    process, url = start_server(None, dict(os.environ), log, model_uri=uri)
+    try:
+        health = httpx.get(f"{url}/health").json()
+        metadata = httpx.get(f"{url}/model/metadata").json()
+    finally:
+        stop(process)
+    assert health == {"status": "ok", "run_id": champion.run_id, "model_uri": uri}
+    assert metadata["run_id"] == champion.run_id
+    assert f"serving run {champion.run_id} ({uri})" in log.read_text()
+
+
 def test_health_ready_and_model_endpoints(served):
     url, run_id = served
-    assert httpx.get(f"{url}/health").json() == {"status": "ok"}
+    assert httpx.get(f"{url}/health").json() == {"status": "ok", "run_id": run_id}
     assert httpx.get(f"{url}/ready").json()["status"] == "ready"
     assert httpx.get(f"{url}/model/metadata").json()["run_id"] == run_id
     optimization = httpx.get(f"{url}/model/optimization").json()

@@ -6,7 +6,9 @@ from __future__ import annotations
 import mlflow
 import pytest
 
+from mmp_kedro.artifact import registry
 from mmp_kedro.hooks.run_summary import RunSummaryHook
+from mmp_kedro.monitoring.performance import AlertThresholds
 from mmp_kedro.pipelines.batch_inference import create_pipeline as batch_pipeline
 from mmp_kedro.pipelines.train import create_pipeline as train_pipeline
 
@@ -41,6 +43,25 @@ def test_a_training_run_ends_with_its_summary(catalog, tracking_store, capsys):
     )
     assert f"kedro run --env dev --pipelines evaluate --params run_id={run_id}," in out
     assert f"python -m serving --env dev --run-id {run_id} --port 8000" in out
+
+
+class _Echo(mlflow.pyfunc.PythonModel):
+    def predict(self, context, model_input, params=None):
+        return model_input
+
+
+def test_the_summary_names_the_registered_version_and_its_aliases(
+    catalog, tracking_store, capsys
+):
+    hook = RunSummaryHook()
+    with mlflow.start_run() as run:
+        hook.before_pipeline_run({"env": "local"}, train_pipeline())
+        mlflow.pyfunc.log_model(name="model", python_model=_Echo(), pip_requirements=[])
+        mlflow.log_metric("roc_auc", 0.7)
+    registry.register_run(run.info.run_id, "mmp-summary", "roc_auc", AlertThresholds())
+    hook.after_pipeline_run(catalog)
+    out = capsys.readouterr().out
+    assert "registered    models:/mmp-summary/1 (@challenger, @champion)\n" in out
 
 
 def test_the_local_env_needs_no_env_option(catalog, tracking_store, capsys):

@@ -50,8 +50,32 @@ CASES = {
         {"MMP_RUN_ID": WITHOUT},
         [
             "error: --run-id (or MMP_RUN_ID) is required: "
-            "the MLflow run id of a trained model"
+            "the MLflow run id of a trained model; or --model-uri (MMP_MODEL_URI)"
         ],
+    ),
+    "run id and model uri": (
+        ["--env", "dev", "--run-id", RUN_ID, "--model-uri", "models:/m@champion"],
+        {"MMP_RUN_ID": WITHOUT},
+        ["error: --run-id and --model-uri are both set: pass one"],
+    ),
+    "run id and model uri in the variables": (
+        ["--env", "dev"],
+        {"MMP_RUN_ID": RUN_ID, "MMP_MODEL_URI": "models:/m@champion"},
+        ["error: MMP_RUN_ID and MMP_MODEL_URI are both set: pass one"],
+    ),
+    "model uri that is no registered version": (
+        ["--env", "dev", "--model-uri", "runs:/abc/model"],
+        {"MMP_RUN_ID": WITHOUT},
+        [
+            "error: --model-uri (MMP_MODEL_URI): 'runs:/abc/model' is not a "
+            "registered model's URI: use models:/<name>@<alias> or "
+            "models:/<name>/<version>"
+        ],
+    ),
+    "model uri on LOCAL": (
+        ["--env", "local", "--model-uri", "models:/m@champion"],
+        {"MMP_RUN_ID": WITHOUT},
+        ["error: API serving is disabled in the 'local' env"],
     ),
     "no workers": (
         ["--env", "dev", "--workers", "0"],

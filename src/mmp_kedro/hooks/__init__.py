@@ -7,6 +7,7 @@ opens a run there, so a broken recipe leaves no MLflow run at all.
 from mmp_kedro.hooks.feature_store import FeatureStoreHook
 from mmp_kedro.hooks.interruption import RunInterruptionHook
 from mmp_kedro.hooks.mlflow_run import MlflowRunHook
+from mmp_kedro.hooks.model_registry import ModelRegistryHook
 from mmp_kedro.hooks.node_failure import NodeFailureHook
 from mmp_kedro.hooks.node_timing import NodeTimingHook
 from mmp_kedro.hooks.performance_monitoring import PerformanceMonitoringHook
@@ -18,6 +19,7 @@ from mmp_kedro.hooks.staged_outputs import StagedOutputsHook
 __all__ = [
     "FeatureStoreHook",
     "MlflowRunHook",
+    "ModelRegistryHook",
     "NodeFailureHook",
     "NodeTimingHook",
     "PerformanceMonitoringHook",

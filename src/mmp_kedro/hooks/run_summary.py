@@ -3,6 +3,9 @@ results, and the commands that use it, the run id filled in."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import mlflow
 from kedro.framework.hooks import hook_impl
 from kedro.io import DataCatalog
@@ -16,8 +19,11 @@ from mmp_kedro.recipe import ResolvedRecipe
 from mmp_kedro.recipe.schema import TASK_METRICS
 
 
-def summary_text(recipe: ResolvedRecipe, run: Run, env: str) -> str:
-    """The end-of-run summary of ``run``, trained from ``recipe`` in ``env``."""
+def summary_text(
+    recipe: ResolvedRecipe, run: Run, env: str, versions: Sequence[Any] = ()
+) -> str:
+    """The end-of-run summary of ``run``, trained from ``recipe`` in ``env``, with
+    the registered model ``versions`` of the run and their aliases."""
     run_id = run.info.run_id
     task = recipe.spec.data_interface.task_type
     metrics = run.data.metrics
@@ -32,6 +38,14 @@ def summary_text(recipe: ResolvedRecipe, run: Run, env: str) -> str:
         ("status", run.info.status),
         ("test metrics", ", ".join(shown) or "none logged"),
         ("artifact", model_uri(run_id)),
+        *(
+            (
+                "registered",
+                f"models:/{v.name}/{v.version}"
+                + (f" (@{', @'.join(sorted(v.aliases))})" if v.aliases else ""),
+            )
+            for v in versions
+        ),
     ]
     commands = [
         f"kedro run{env_option} --pipelines batch_inference --params run_id={run_id}",
@@ -64,8 +78,17 @@ class RunSummaryHook:
     def after_pipeline_run(self, catalog: DataCatalog) -> None:
         if self._run_id is None:
             return
-        run = mlflow.MlflowClient().get_run(self._run_id)
+        client = mlflow.MlflowClient()
+        run = client.get_run(self._run_id)
+        # Registered by ModelRegistryHook, which runs just before this hook.
+        versions = [
+            # A search leaves the aliases out: each version is read for them.
+            client.get_model_version(v.name, v.version)
+            for v in client.search_model_versions(f"run_id = '{self._run_id}'")
+        ]
         recipe: ResolvedRecipe = catalog.load("recipe")
         Console(soft_wrap=True).print(
-            summary_text(recipe, run, self._env), markup=False, highlight=False
+            summary_text(recipe, run, self._env, versions),
+            markup=False,
+            highlight=False,
         )

@@ -24,6 +24,6 @@ def create_pipeline(**kwargs) -> Pipeline:
         ],
         namespace="batch_inference",
         inputs={"spine_loader"},
-        parameters={"run_id"},
+        parameters={"run_id", "model_uri"},
         outputs={"batch_predictions", "batch_intermediates"},
     )

@@ -35,6 +35,6 @@ def create_pipeline(**kwargs) -> Pipeline:
         ],
         namespace="evaluate",
         inputs={"spine_loader"},
-        parameters={"run_id", "evaluation.min_rows"},
+        parameters={"run_id", "model_uri", "evaluation.min_rows"},
         outputs={"evaluation_report"},
     )

@@ -20,7 +20,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 require_run_id,
-                inputs="params:run_id",
+                inputs=["params:run_id", "params:model_uri"],
                 outputs="run_id",
                 name="require_run_id",
             ),
