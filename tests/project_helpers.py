@@ -45,6 +45,7 @@ RUN_ARTIFACTS = {
     "hyperparameter_optimization.json",
     "training_methodology.json",
     "model_metadata.json",
+    "drift_reference.json",
 }
 
 START_THE_STACK = (

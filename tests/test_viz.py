@@ -49,6 +49,7 @@ BATCH_INFERENCE_TASKS = {
     "batch_inference.fetch_loader_sql",
     "batch_inference.load_batch_spine",
     "batch_inference.predict_batch",
+    "batch_inference.report_drift",
 }
 EVALUATE_TASKS = {
     "evaluate.require_run_id",
@@ -56,6 +57,7 @@ EVALUATE_TASKS = {
     "evaluate.fetch_recipe_snapshot",
     "evaluate.load_batch_spine",
     "evaluate.evaluate_run",
+    "evaluate.report_drift",
 }
 
 
@@ -221,7 +223,8 @@ def test_batch_inference_is_one_modular_pipeline(viz_url):
     assert {"spine_loader", "batch_predictions", "batch_intermediates"} <= set(datasets)
     tree = graph["modular_pipelines"]["batch_inference"]
     assert datasets["spine_loader"]["id"] in tree["inputs"]
-    assert datasets["batch_predictions"]["id"] in tree["outputs"]
+    # The predictions are read again inside, by the drift report.
+    assert datasets["batch_drift_report"]["id"] in tree["outputs"]
 
 
 def test_evaluate_is_one_modular_pipeline(viz_url):

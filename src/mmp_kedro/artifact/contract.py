@@ -30,6 +30,8 @@ RECIPE_YAML_SNAPSHOT = "recipe_yaml_snapshot.yaml"
 HYPERPARAMETER_OPTIMIZATION = "hyperparameter_optimization.json"
 TRAINING_METHODOLOGY = "training_methodology.json"
 MODEL_METADATA = "model_metadata.json"
+#: The training window's feature and prediction distributions (drift reference).
+DRIFT_REFERENCE = "drift_reference.json"
 
 #: Every file a training run logs beside the model, at the run's artifact root.
 RUN_FILES = (
@@ -110,6 +112,14 @@ def read_run_text(run_id: str, name: str) -> str:
                 f"({redacted_text(err.message)})"
             ) from None
         return Path(path).read_text(encoding="utf-8")
+
+
+def run_has_file(run_id: str, name: str) -> bool:
+    """Whether the run logged the top-level file ``name`` (a run trained before the
+    file was part of the contract has not)."""
+    return any(
+        entry.path == name for entry in mlflow.MlflowClient().list_artifacts(run_id)
+    )
 
 
 def read_run_json(run_id: str, name: str) -> dict[str, Any]:

@@ -20,12 +20,15 @@ def _events_in_window(project) -> pd.DataFrame:
     return events[(stamps >= WINDOW[0]) & (stamps < WINDOW[1])]
 
 
-def test_batch_inference_writes_one_prediction_per_spine_row(
-    local_project, trained_runs
-):
+OUTPUTS = ("batch_predictions.parquet", "batch_intermediates.parquet")
+
+
+@pytest.fixture(scope="module")
+def scored_window(local_project, trained_runs) -> str:
+    """The uplift run's batch inference of WINDOW, written once for this module."""
     run_id = trained_runs["uplift_model_exp3"]
-    output = local_project / "data" / "07_model_output" / "batch_predictions.parquet"
-    output.unlink(missing_ok=True)
+    for name in OUTPUTS:
+        (local_project / "data" / "07_model_output" / name).unlink(missing_ok=True)
     result = run_kedro(
         local_project,
         "--pipelines",
@@ -34,7 +37,19 @@ def test_batch_inference_writes_one_prediction_per_spine_row(
         f"run_id={run_id},start_date={WINDOW[0]},end_date={WINDOW[1]}",
     )
     assert result.returncode == 0, result.stderr[-4000:]
+    return run_id
 
+
+def _written(project) -> dict[str, bytes]:
+    outputs = project / "data" / "07_model_output"
+    return {name: (outputs / name).read_bytes() for name in OUTPUTS}
+
+
+def test_batch_inference_writes_one_prediction_per_spine_row(
+    local_project, scored_window
+):
+    run_id = scored_window
+    output = local_project / "data" / "07_model_output" / "batch_predictions.parquet"
     predictions = pd.read_parquet(output)
     expected = _events_in_window(local_project)
     assert len(predictions) == len(expected)
@@ -49,24 +64,23 @@ def test_batch_inference_writes_one_prediction_per_spine_row(
     assert {"age", "ltv", "price", "click_count"} <= set(intermediates.columns)
 
 
-def test_context_params_cannot_inject_sql(local_project, trained_runs):
+def test_context_params_cannot_inject_sql(local_project, scored_window):
     """A malicious value is bound as data: the query fails on it, nothing else runs."""
-    output = local_project / "data" / "07_model_output" / "batch_predictions.parquet"
-    output.unlink(missing_ok=True)
+    before = _written(local_project)
     malicious = "2025-04-01' OR '1'='1"
     result = run_kedro(
         local_project,
         "--pipelines",
         "batch_inference",
         "--params",
-        f"run_id={trained_runs['uplift_model_exp3']},end_date={malicious}",
+        f"run_id={scored_window},end_date={malicious}",
     )
     assert result.returncode != 0
     # The value reached the database as one bound value, which its cast refused...
     assert "the database refused it with the bound values" in result.stderr
     assert "'end_date': \"2025-04-01' OR '1'='1\"" in result.stderr
     assert "invalid timestamp field format" in result.stderr
-    assert not output.exists()  # ...and no predictions were written
+    assert _written(local_project) == before  # ...and no predictions were written
 
 
 def test_batch_inference_without_run_id_says_how_to_pass_one(local_project):
@@ -76,21 +90,13 @@ def test_batch_inference_without_run_id_says_how_to_pass_one(local_project):
 
 
 def test_a_failed_second_write_leaves_both_outputs_as_they_were(
-    local_project, trained_runs
+    local_project, scored_window
 ):
     """batch_intermediates cannot be written (its folder is a file): the run fails,
     batch_predictions is not replaced, and nothing staged is left behind."""
-    run_id = trained_runs["uplift_model_exp3"]
+    run_id = scored_window
     outputs = local_project / "data" / "07_model_output"
-    params = f"run_id={run_id},start_date={WINDOW[0]},end_date={WINDOW[1]}"
-    result = run_kedro(
-        local_project, "--pipelines", "batch_inference", "--params", params
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    before = {
-        name: (outputs / name).read_bytes()
-        for name in ("batch_predictions.parquet", "batch_intermediates.parquet")
-    }
+    before = _written(local_project)
 
     broken = local_project / "conf" / "broken_output"
     shutil.copytree(local_project / "conf" / "local", broken)
@@ -115,6 +121,5 @@ def test_a_failed_second_write_leaves_both_outputs_as_they_were(
         (outputs / "not_a_folder").unlink()
     assert result.returncode != 0
     assert "batch_intermediates" in result.stderr or "not_a_folder" in result.stderr
-    after = {name: (outputs / name).read_bytes() for name in before}
-    assert after == before
+    assert _written(local_project) == before
     assert not [p.name for p in outputs.iterdir() if ".staging-" in p.name]

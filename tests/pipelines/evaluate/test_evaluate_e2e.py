@@ -13,6 +13,7 @@ import math
 import os
 
 import mlflow
+import numpy as np
 import pandas as pd
 import pytest
 from mlflow.tracking import _model_registry, _tracking_service
@@ -68,7 +69,24 @@ def _classification(project, run_id, batch: pd.DataFrame) -> dict[str, float]:
         "precision": skm.precision_score(target, predicted),
         "recall": skm.recall_score(target, predicted),
         "log_loss": skm.log_loss(target, batch["probability"]),
+        "brier_score": skm.brier_score_loss(target, batch["probability"]),
+        "expected_calibration_error": _expected_calibration_error(
+            target.to_numpy(), batch["probability"].to_numpy()
+        ),
     }
+
+
+def _expected_calibration_error(outcome, probability, bins: int = 10) -> float:
+    """Written out bin by bin (bin k holds k/bins <= p < (k+1)/bins, 1.0 in the
+    last): |observed rate - mean probability|, row-weighted."""
+    which = np.minimum((probability * bins).astype(int), bins - 1)
+    total = 0.0
+    for k in range(bins):
+        in_bin = which == k
+        if in_bin.any():
+            gap = abs(outcome[in_bin].mean() - probability[in_bin].mean())
+            total += in_bin.sum() * gap
+    return total / len(probability)
 
 
 def _regression(project, run_id, batch: pd.DataFrame) -> dict[str, float]:

@@ -5,7 +5,7 @@ kedro run --pipelines batch_inference --params run_id=<id>,start_date=...,end_da
 
 from kedro.pipeline import Node, Pipeline
 
-from mmp_kedro.pipelines import run_spine
+from mmp_kedro.pipelines import drift, run_spine
 from mmp_kedro.pipelines.batch_inference.nodes import predict_batch
 
 
@@ -21,9 +21,17 @@ def create_pipeline(**kwargs) -> Pipeline:
                 confirms=["batch_predictions", "batch_intermediates"],
                 name="predict_batch",
             ),
+            Pipeline(
+                drift.create_pipeline(),
+                inputs={
+                    "scored_features": "batch_intermediates",
+                    "scored_predictions": "batch_predictions",
+                },
+                outputs={"drift_report": "batch_drift_report"},
+            ),
         ],
         namespace="batch_inference",
         inputs={"spine_loader"},
-        parameters={"run_id", "model_uri"},
-        outputs={"batch_predictions", "batch_intermediates"},
+        parameters={"run_id", "model_uri", "drift_monitoring"},
+        outputs={"batch_predictions", "batch_intermediates", "batch_drift_report"},
     )

@@ -15,7 +15,7 @@ import pandas as pd
 
 from mmp_kedro.artifact import contract
 from mmp_kedro.feature_store.augmenter import augment
-from mmp_kedro.modeling.fitting import FittedPipeline, score_pipeline
+from mmp_kedro.modeling.fitting import FittedPipeline, model_inputs, score_pipeline
 from mmp_kedro.recipe.schema import Recipe
 from mmp_kedro.spine import bind_parameter_names
 
@@ -34,8 +34,10 @@ def evaluate_run(
     loader_sql: str,
     parameters: dict[str, Any],
     min_rows: int,
-) -> dict[str, Any]:
-    """The run's task metrics on ``spine``, with what they were computed from.
+) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+    """The run's task metrics on ``spine``, with what they were computed from; and
+    the rows with their joined features and the run's predictions on them (which
+    the window's drift is measured on).
 
     A metric the rows leave undefined (an uplift on one treatment group, say) is
     ``None``, so the report is strict JSON. Fewer rows than ``min_rows`` (the env's
@@ -52,8 +54,10 @@ def evaluate_run(
         )
     fitted = contract.fitted_inputs(contract.load_model(run_id))
     augmented = augment(spine, fitted.augmenter_config, "batch")
-    metrics = score_pipeline(
-        FittedPipeline(fitted.preprocessor, fitted.model), augmented, recipe
+    pipeline = FittedPipeline(fitted.preprocessor, fitted.model)
+    metrics = score_pipeline(pipeline, augmented, recipe)
+    predictions = fitted.model.predict_frame(
+        model_inputs(pipeline, augmented, recipe)[0]
     )
     defined = {name: _finite_or_none(value) for name, value in metrics.items()}
     log.info("run %s on %d rows: %s", run_id, len(spine), defined)
@@ -64,7 +68,7 @@ def evaluate_run(
             f"{min_rows}: these metrics are noisy; widen the window"
         )
         log.warning("run %s: %s", run_id, warnings[-1])
-    return {
+    report = {
         "run_id": run_id,
         "task_type": recipe.data_interface.task_type,
         "rows": len(spine),
@@ -74,6 +78,7 @@ def evaluate_run(
         "metrics": defined,
         "warnings": warnings,
     }
+    return report, augmented, predictions
 
 
 def _finite_or_none(value: float) -> float | None:

@@ -5,7 +5,7 @@ kedro run --pipelines evaluate --params run_id=<id>,start_date=...,end_date=...
 
 from kedro.pipeline import Node, Pipeline
 
-from mmp_kedro.pipelines import run_spine
+from mmp_kedro.pipelines import drift, run_spine
 from mmp_kedro.pipelines.evaluate.nodes import evaluate_run, fetch_recipe_snapshot
 
 
@@ -29,12 +29,16 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "parameters",
                     "params:evaluation.min_rows",
                 ],
-                outputs="evaluation_report",
+                outputs=["evaluation_report", "scored_features", "scored_predictions"],
                 name="evaluate_run",
+            ),
+            Pipeline(
+                drift.create_pipeline(),
+                outputs={"drift_report": "evaluation_drift_report"},
             ),
         ],
         namespace="evaluate",
         inputs={"spine_loader"},
-        parameters={"run_id", "model_uri", "evaluation.min_rows"},
-        outputs={"evaluation_report"},
+        parameters={"run_id", "model_uri", "evaluation.min_rows", "drift_monitoring"},
+        outputs={"evaluation_report", "evaluation_drift_report"},
     )

@@ -12,15 +12,23 @@ from typing import Any
 
 import pandas as pd
 import yaml
+from sklearn.base import BaseEstimator
 
 import mmp_kedro
 from mmp_kedro.config.training import TrainingParams
 from mmp_kedro.modeling.estimator import TrainedModel
+from mmp_kedro.modeling.fitting import FittedPipeline, model_inputs
 from mmp_kedro.modeling.splits import (
     cv_folds,
     describe_splits,
     split_method,
     validation_strategy,
+)
+from mmp_kedro.monitoring.drift import (
+    DriftThresholds,
+    model_features,
+    prediction_column,
+    reference_profile,
 )
 from mmp_kedro.recipe import ResolvedRecipe
 from mmp_kedro.recipe.schema import PREDICTION_COLUMNS
@@ -115,3 +123,25 @@ def describe_model(
 
 def _schema(frame: pd.DataFrame) -> dict[str, str]:
     return {column: str(dtype) for column, dtype in frame.dtypes.items()}
+
+
+def profile_training_window(
+    augmented: pd.DataFrame,
+    recipe: ResolvedRecipe,
+    preprocessor: BaseEstimator,
+    model: TrainedModel,
+    drift_monitoring: DriftThresholds,
+) -> dict[str, Any]:
+    """``drift_reference``: the distributions of the training window's features and
+    of the final model's predictions on it, which later windows are compared with."""
+    features, _ = model_inputs(
+        FittedPipeline(preprocessor, model), augmented, recipe.spec
+    )
+    predictions = model.predict_frame(features)
+    column = prediction_column(predictions, model.task_type)
+    return reference_profile(
+        augmented[model_features(augmented, recipe.spec)],
+        predictions[column],
+        drift_monitoring.bins,
+        drift_monitoring.max_categories,
+    )

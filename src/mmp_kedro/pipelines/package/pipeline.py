@@ -6,6 +6,7 @@ from kedro.pipeline import Node, Pipeline
 from mmp_kedro.pipelines.package.nodes import (
     describe_model,
     describe_training,
+    profile_training_window,
     snapshot_recipe,
 )
 
@@ -34,6 +35,18 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="training_methodology",
                 name="describe_training",
+            ),
+            Node(
+                profile_training_window,
+                inputs=[
+                    "augmented",
+                    "recipe",
+                    "preprocessor",
+                    "model",
+                    "params:drift_monitoring",
+                ],
+                outputs="drift_reference",
+                name="profile_training_window",
             ),
             Node(
                 describe_model,
