@@ -99,6 +99,8 @@ def main(argv: list[str] | None = None) -> None:
     run_id, model_uri = served_model(parser, args.run_id, args.model_uri)
     if args.workers < 1:
         parser.error("--workers (or MMP_WORKERS) must be at least 1")
+    if args.graceful_seconds < 0:
+        parser.error("--graceful-seconds (or MMP_GRACEFUL_SECONDS) must be 0 or more")
     project_path = args.project_path.resolve()
     server_options = {
         "host": args.host,

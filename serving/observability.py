@@ -138,6 +138,7 @@ class RequestObserver:
     def __init__(self, app: ASGIApp, metrics: ServingMetrics):
         self.app = app
         self.metrics = metrics
+        self._fixed_paths: frozenset[str] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -146,11 +147,12 @@ class RequestObserver:
         started = time.perf_counter()
         request_id = _request_id(scope)
         status = 500  # what the client gets when the app fails before responding
+        responded = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, responded = message["status"], True
                 message["headers"] = [
                     *message.get("headers", []),
                     (REQUEST_ID_HEADER, request_id.encode()),
@@ -159,10 +161,16 @@ class RequestObserver:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Starlette's error middleware, outside this one, would answer without
+            # the id; answered here, it only logs the error (the response started).
+            if not responded:
+                await send_with_id(dict(_SERVER_ERROR_START))  # gets its own headers
+                await send_with_id(dict(_SERVER_ERROR_BODY))
+            raise
         finally:
             seconds = time.perf_counter() - started
-            route = scope.get("route")
-            endpoint = getattr(route, "path", None) or UNMATCHED_ROUTE
+            endpoint = self._endpoint(scope)
             self.metrics.observe_request(endpoint, scope["method"], status, seconds)
             if access_log.isEnabledFor(logging.INFO):
                 access_log.info(
@@ -178,6 +186,32 @@ class RequestObserver:
                         }
                     )
                 )
+
+    def _endpoint(self, scope: Scope) -> str:
+        """The matched route's path template; for a request answered before routing
+        (a body over the limit), its path when that is a route without parameters;
+        else :data:`UNMATCHED_ROUTE` (a bounded set of label values either way)."""
+        route = scope.get("route")
+        if getattr(route, "path", None):
+            return route.path
+        if self._fixed_paths is None:
+            routes = getattr(scope.get("app"), "routes", [])
+            self._fixed_paths = frozenset(
+                r.path for r in routes if "{" not in getattr(r, "path", "{")
+            )
+        return scope["path"] if scope["path"] in self._fixed_paths else UNMATCHED_ROUTE
+
+
+#: What Starlette answers an unhandled exception with, plus the request id.
+_SERVER_ERROR_START: Message = {
+    "type": "http.response.start",
+    "status": 500,
+    "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+}
+_SERVER_ERROR_BODY: Message = {
+    "type": "http.response.body",
+    "body": b"Internal Server Error",
+}
 
 
 def _request_id(scope: Scope) -> str:

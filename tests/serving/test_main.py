@@ -87,6 +87,11 @@ CASES = {
         {"MMP_WORKERS": "0"},
         ["error: --workers (or MMP_WORKERS) must be at least 1"],
     ),
+    "a negative drain time": (
+        ["--env", "dev", "--graceful-seconds", "-5"],
+        {},
+        ["error: --graceful-seconds (or MMP_GRACEFUL_SECONDS) must be 0 or more"],
+    ),
 }
 
 

@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from serving.limits import BodySizeLimit
 from serving.observability import (
     UNMATCHED_ROUTE,
     RequestObserver,
@@ -27,6 +28,7 @@ from serving.observability import (
 )
 
 RUN_ID = "0123456789abcdef0123456789abcdef"
+MAX_BODY_BYTES = 64
 
 
 def instrumented_app() -> FastAPI:
@@ -35,6 +37,8 @@ def instrumented_app() -> FastAPI:
     metrics = ServingMetrics()
     metrics.describe_model(RUN_ID, "classification")
     app.state.metrics = metrics
+    # As create_app wires them: the body limit inside the observer.
+    app.add_middleware(BodySizeLimit, max_body_bytes=MAX_BODY_BYTES)
     app.add_middleware(RequestObserver, metrics=metrics)
     app.add_api_route(
         "/metrics", metrics_endpoint(metrics), methods=["GET"], include_in_schema=False
@@ -47,6 +51,10 @@ def instrumented_app() -> FastAPI:
     @app.get("/items/{item_id}")
     def item(item_id: str) -> dict[str, str]:
         return {"item_id": item_id}
+
+    @app.post("/echo")
+    def echo(body: dict) -> dict:
+        return body
 
     @app.get("/fails")
     def fails() -> None:
@@ -111,6 +119,18 @@ def test_requests_are_counted_and_timed_by_route_template_and_status(client):
     assert inf_bucket == 1
 
 
+def test_a_body_refused_before_routing_is_counted_under_its_route(client):
+    assert client.post("/echo", json={"a": 1}).status_code == 200
+    assert client.post("/echo", content=b"x" * (MAX_BODY_BYTES + 1)).status_code == 413
+    assert client.post("/nope", content=b"x" * (MAX_BODY_BYTES + 1)).status_code == 413
+    found = samples(client)
+    assert value(found, "mmp_http_requests_total", endpoint="/echo", status="413") == 1
+    assert (
+        value(found, "mmp_http_requests_total", endpoint=UNMATCHED_ROUTE, status="413")
+        == 1
+    )
+
+
 def test_unknown_paths_share_one_label(client):
     for path in ("/nope", "/nope/1", "/wp-admin.php"):
         assert client.get(path).status_code == 404
@@ -165,6 +185,14 @@ def test_registries_stay_apart_when_the_multiprocess_directory_is_set(tmp_path):
     assert finished.returncode == 0, finished.stderr
     assert finished.stdout.split() == ["2.0", "1.0"]
     assert not any(tmp_path.iterdir())
+
+
+def test_an_unhandled_error_is_answered_500_with_the_request_id(client):
+    for request_id in ("crash-1", "crash-2"):
+        response = client.get("/fails", headers={"X-Request-ID": request_id})
+        assert response.status_code == 500
+        assert response.text == "Internal Server Error"
+        assert response.headers["x-request-id"] == request_id
 
 
 def test_a_sent_request_id_is_echoed(client):
