@@ -14,7 +14,6 @@ finish (for at most ``--graceful-seconds``) and exits 0.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 import sys
@@ -29,11 +28,10 @@ skip_typeguard_instrumentation()
 import uvicorn  # noqa: E402
 
 from mmp_kedro.config import environment  # noqa: E402
-from mmp_kedro.services.third_party_noise import (  # noqa: E402
-    VERBOSE_VARIABLE,
-    silence_plugin_import_noise,
-    silence_third_party_noise,
-    verbose_requested,
+from mmp_kedro.services.third_party_noise import VERBOSE_VARIABLE  # noqa: E402
+from serving.observability import (  # noqa: E402
+    LOG_LEVEL_VARIABLE,
+    configure_logging,
 )
 
 
@@ -64,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--log-level",
-        default=os.environ.get("MMP_LOG_LEVEL", "info"),
+        default=os.environ.get(LOG_LEVEL_VARIABLE, "info"),
         choices=["debug", "info", "warning", "error"],
         help="the app's log level (one access-log line per request at info); debug "
         "also shows the libraries' warnings",
@@ -75,18 +73,11 @@ def main(argv: list[str] | None = None) -> None:
         help=f"show library warnings ({VERBOSE_VARIABLE}=1 does the same)",
     )
     args = parser.parse_args(argv)
-    if args.log_level == "debug":
+    # Set for the worker processes too, which configure their own logging.
+    if args.verbose or args.log_level == "debug":
         os.environ[VERBOSE_VARIABLE] = "1"
-    if not (args.verbose or verbose_requested()):
-        silence_third_party_noise()
-        silence_plugin_import_noise()
-    logging.basicConfig(
-        level=logging.WARNING,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-    )
-    # Named, not the root's: the project's conf/logging.yml, applied once Kedro loads,
-    # keeps the root (the libraries) at WARNING and leaves this level alone.
-    logging.getLogger("serving").setLevel(args.log_level.upper())
+    os.environ[LOG_LEVEL_VARIABLE] = args.log_level
+    configure_logging(args.log_level)
 
     from serving.app import (
         ServingRefusedError,

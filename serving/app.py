@@ -49,7 +49,13 @@ from mmp_kedro.services.preflight import (
 )
 from mmp_kedro.services.redaction import redacted_text, redacted_url
 from serving.limits import BodySizeLimit, LimitsError, ServingLimits, batch_body
-from serving.observability import RequestObserver, ServingMetrics, metrics_endpoint
+from serving.observability import (
+    LOG_LEVEL_VARIABLE,
+    RequestObserver,
+    ServingMetrics,
+    configure_logging,
+    metrics_endpoint,
+)
 from serving.schema import build_request_model, field_types, key_lengths, request_fields
 
 log = logging.getLogger("serving")
@@ -287,7 +293,9 @@ def settings_from_environment() -> ServingSettings:
 
 
 def app_from_environment() -> FastAPI:
-    """App factory for uvicorn worker processes (``python -m serving --workers N``)."""
+    """App factory for uvicorn worker processes (``python -m serving --workers N``),
+    logging as the process that started them."""
+    configure_logging(os.environ.get(LOG_LEVEL_VARIABLE, "info"))
     return create_app(settings_from_environment())
 
 

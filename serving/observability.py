@@ -30,12 +30,21 @@ from prometheus_client import (
 from prometheus_client import values as prometheus_values
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mmp_kedro.services.third_party_noise import (
+    silence_plugin_import_noise,
+    silence_third_party_noise,
+    verbose_requested,
+)
+
 # Importing Feast sets PROMETHEUS_MULTIPROC_DIR (for its own Gunicorn feature server),
 # which puts every series in files shared by all registries of the process. This
 # server's series live in memory, in the app's own registry.
 prometheus_values.ValueClass = prometheus_values.MutexValue
 
 access_log = logging.getLogger("serving.access")
+
+#: The serving log level of worker processes, set by ``python -m serving``.
+LOG_LEVEL_VARIABLE = "MMP_LOG_LEVEL"
 
 REQUEST_ID_HEADER = b"x-request-id"
 #: The longest client-sent request id kept as given; a longer one is replaced.
@@ -239,3 +248,19 @@ def metrics_endpoint(metrics: ServingMetrics) -> Callable[[], Any]:
         return Response(content=body, media_type=content_type)
 
     return prometheus_metrics
+
+
+def configure_logging(level: str) -> None:
+    """This process's logs: the libraries' warnings silenced (unless ``MMP_VERBOSE``),
+    the root at WARNING, and the ``serving`` loggers (the access log among them) at
+    ``level``. Run by ``python -m serving`` and by each of its worker processes."""
+    if not verbose_requested():
+        silence_third_party_noise()
+        silence_plugin_import_noise()
+    logging.basicConfig(
+        level=logging.WARNING,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+    # Named, not the root's: the project's conf/logging.yml, applied once Kedro loads,
+    # keeps the root (the libraries) at WARNING and leaves this level alone.
+    logging.getLogger("serving").setLevel(level.upper())

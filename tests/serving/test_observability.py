@@ -21,6 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from serving.limits import BodySizeLimit
 from serving.observability import (
+    LOG_LEVEL_VARIABLE,
     UNMATCHED_ROUTE,
     RequestObserver,
     ServingMetrics,
@@ -289,3 +290,24 @@ def test_unknown_entities_are_counted_by_key():
 def _feature_read_count(metrics: ServingMetrics) -> float:
     (family,) = metrics.feature_reads.collect()
     return next(s.value for s in family.samples if s.name.endswith("_count"))
+
+
+@pytest.mark.parametrize("level", ["warning", "debug"])
+def test_a_worker_process_logs_at_the_level_it_was_started_with(monkeypatch, level):
+    """``--workers N``: each worker's factory sets the level ``python -m serving``
+    passed on in MMP_LOG_LEVEL (the app it builds is not what is tested here)."""
+    import serving.app
+
+    monkeypatch.setenv(LOG_LEVEL_VARIABLE, level)
+    monkeypatch.setenv("MMP_VERBOSE", "1")  # this process's warning filters kept
+    monkeypatch.setattr(serving.app, "settings_from_environment", lambda: "settings")
+    monkeypatch.setattr(serving.app, "create_app", lambda settings: f"app({settings})")
+    served = logging.getLogger("serving")
+    monkeypatch.setattr(served, "level", served.level)
+    assert serving.app.app_from_environment() == "app(settings)"
+    assert served.level == getattr(logging, level.upper())
+    assert access_log_enabled() is (level != "warning")
+
+
+def access_log_enabled() -> bool:
+    return logging.getLogger("serving.access").isEnabledFor(logging.INFO)
