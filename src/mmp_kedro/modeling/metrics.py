@@ -137,6 +137,7 @@ def expected_calibration_error(
     """The rows' mean gap between predicted probability and observed rate: over
     ``bins`` equal-width probability bins, |rate - mean probability| weighted by the
     bin's share of rows."""
+    probability = np.asarray(probability, dtype=np.float64)  # XGBoost's are float32
     which = np.clip((probability * bins).astype(int), 0, bins - 1)
     predicted = np.bincount(which, weights=probability, minlength=bins)
     observed = np.bincount(which, weights=outcome, minlength=bins)

@@ -79,6 +79,7 @@ def _classification(project, run_id, batch: pd.DataFrame) -> dict[str, float]:
 def _expected_calibration_error(outcome, probability, bins: int = 10) -> float:
     """Written out bin by bin (bin k holds k/bins <= p < (k+1)/bins, 1.0 in the
     last): |observed rate - mean probability|, row-weighted."""
+    probability = np.asarray(probability, dtype=np.float64)  # XGBoost's are float32
     which = np.minimum((probability * bins).astype(int), bins - 1)
     total = 0.0
     for k in range(bins):

@@ -22,6 +22,7 @@ EXPECTED_PLOTS = {
     | {
         "roc_curve",
         "precision_recall_curve",
+        "reliability_diagram",
         "confusion_matrix",
         "feature_importances",
     },

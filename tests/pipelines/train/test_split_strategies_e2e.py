@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import mlflow
 import pytest
 import sqlalchemy as sa
 import yaml
@@ -35,9 +34,10 @@ def train_with_validation(
     run = runs_of_recipe(project, name)[0]
     assert run.info.status == "FINISHED"
     assert run.data.params["recipe.validation.split"] == validation["split"]
-    mlflow.set_tracking_uri(f"sqlite:///{project / 'mlruns.db'}")
-    path = mlflow.artifacts.download_artifacts(
-        run_id=run.info.run_id, artifact_path="training_methodology.json"
+    # A client of its own: the process-wide tracking URI is left alone (this runs
+    # in a module fixture, before the per-test restore would put it back).
+    path = mlflow_client(project).download_artifacts(
+        run.info.run_id, "training_methodology.json", str(project)
     )
     return run, json.loads(Path(path).read_text())
 
