@@ -14,8 +14,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip uv
 
+# Bytecode compiled once here: with PYTHONDONTWRITEBYTECODE set (as on some CI
+# machines) every `kedro run` would otherwise compile its imports anew (~6 s each).
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/uv pip install --python $(BIN)/python --quiet -e ".[dev]"
+	$(BIN)/uv pip install --python $(BIN)/python --quiet --compile-bytecode -e ".[dev]"
 	touch $@
 
 install: $(VENV)/.installed

@@ -16,10 +16,13 @@ It is not part of the ``mmp_kedro`` package, so no trained artifact ships it.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 __all__ = ["generate_sample_data", "main", "write_sample_data"]
 
@@ -57,9 +60,16 @@ def _utc(seconds: np.ndarray) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(arr.astype("datetime64[us]")).tz_localize("UTC")
 
 
-def _ids(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
-    """Format integer ids as zero-padded strings, e.g. ``u00001``."""
-    return np.char.add(prefix, np.char.zfill(numbers.astype(str), width)).astype(object)
+def _ids(prefix: str, numbers: np.ndarray | range, width: int) -> np.ndarray:
+    """Format integer ids as zero-padded strings, e.g. ``u00001`` (a wider number
+    keeps all its digits, as ``str.zfill`` does)."""
+    return np.array([f"{prefix}{n:0{width}d}" for n in numbers], dtype=object)
+
+
+def _id_table(prefix: str, count: int, width: int) -> np.ndarray:
+    """``_ids`` of ``0..count``, to index with the numbers: each id string is built
+    once and shared by every row that holds it."""
+    return _ids(prefix, range(count + 1), width)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -74,28 +84,47 @@ def _sizes(n_events: int) -> tuple[int, int]:
     return n_users, n_products
 
 
+_GRP = np.array(["control", "treatment"], dtype=object)
+
+
+class _Table:
+    """A table of ``rows`` rows built on demand, any row range at a time, so that
+    ``write_sample_data`` never holds a large table (or its Arrow copy) whole."""
+
+    def __init__(self, rows: int, build: Callable[[int, int], pd.DataFrame]):
+        self.rows = rows
+        self.build = build
+
+    def frame(self) -> pd.DataFrame:
+        return self.build(0, self.rows)
+
+
 def _make_events(
     rng: np.random.Generator, n_events: int, n_users: int, n_products: int
-) -> pd.DataFrame:
-    """Create the entity spine without targets, sorted by event time."""
+):
+    """The spine's draws, sorted by event time: ``(user, product, seconds, treated)``
+    numbers (ids and targets are added by ``_events_table``)."""
     user_num = rng.integers(1, n_users + 1, size=n_events)
     product_num = rng.integers(1, n_products + 1, size=n_events)
     seconds = rng.integers(_EVENT_START, _EVENT_END, size=n_events)
     treated = rng.random(n_events) < 0.5
     order = np.argsort(seconds, kind="stable")
-    return pd.DataFrame(
-        {
-            "user_id": _ids("u", user_num[order], 5),
-            "product_id": _ids("p", product_num[order], 4),
-            "session_id": _ids("s", np.arange(1, n_events + 1), 7),
-            "event_timestamp": _utc(seconds[order]),
-            "grp": np.where(treated[order], "treatment", "control").astype(object),
-        }
-    )
+    return user_num[order], product_num[order], seconds[order], treated[order]
 
 
-def _make_demographics(rng: np.random.Generator, n_users: int) -> pd.DataFrame:
-    """One first record per user plus a second (age + 1) record for ~30%."""
+def _lexicographic_rank(table: np.ndarray) -> np.ndarray:
+    """Rank of each id of an ``_id_table`` in string order (``u100000`` sorts before
+    ``u10001``, as the string column sorts)."""
+    rank = np.empty(len(table), dtype=np.int64)
+    rank[np.argsort(table.astype(str), kind="stable")] = np.arange(len(table))
+    return rank
+
+
+def _make_demographics(rng: np.random.Generator, n_users: int, user_ids: np.ndarray):
+    """One first record per user plus a second (age + 1) record for ~30%.
+
+    Returns the table and the per-user arrays its as-of lookup needs.
+    """
     age = rng.integers(18, 71, size=n_users)
     country = rng.choice(_COUNTRIES, size=n_users, p=_COUNTRY_P)
     first = rng.integers(_DEMO_START, _DEMO_END, size=n_users)
@@ -104,19 +133,32 @@ def _make_demographics(rng: np.random.Generator, n_users: int) -> pd.DataFrame:
     second = lo + (rng.random(n_users) * (_EVENT_END - lo)).astype("int64")
     users = np.arange(1, n_users + 1)
     idx = np.flatnonzero(has_second)
+    user_num = np.concatenate([users, users[idx]])
+    stamps = np.concatenate([first, second[idx]])
+    # Sorted by (user_id string, feature_timestamp); the pairs are unique (a second
+    # record is always later than the first), so any sort gives this order.
+    order = np.lexsort((stamps, _lexicographic_rank(user_ids)[user_num]))
     frame = pd.DataFrame(
         {
-            "user_id": _ids("u", np.concatenate([users, users[idx]]), 5),
-            "age": np.concatenate([age, age[idx] + 1]).astype("int64"),
-            "country_code": np.concatenate([country, country[idx]]).astype(object),
-            "feature_timestamp": _utc(np.concatenate([first, second[idx]])),
+            "user_id": user_ids[user_num[order]],
+            "age": np.concatenate([age, age[idx] + 1]).astype("int64")[order],
+            "country_code": np.concatenate([country, country[idx]]).astype(object)[
+                order
+            ],
+            "feature_timestamp": _utc(stamps[order]),
         }
     )
-    return frame.sort_values(["user_id", "feature_timestamp"]).reset_index(drop=True)
+    return frame, (age, first, has_second, second)
 
 
-def _make_purchase_summary(rng: np.random.Generator, n_users: int) -> pd.DataFrame:
-    """Weekly (or bi-weekly) cumulative purchase snapshots per user."""
+def _make_purchase_summary(
+    rng: np.random.Generator, n_users: int, user_ids: np.ndarray
+):
+    """Weekly (or bi-weekly) cumulative purchase snapshots per user.
+
+    Returns the table (user-major rows, snapshots in time order) and the arrays its
+    as-of lookup needs. The arithmetic is the one it always was, done in place.
+    """
     n_weeks = (_SNAPSHOT_END - _SNAPSHOT_START) // (7 * _DAY) + 1
     step = 7 if n_users * n_weeks <= _MAX_SUMMARY_ROWS else 14
     snaps = np.arange(_SNAPSHOT_START, _SNAPSHOT_END + 1, step * _DAY, dtype="int64")
@@ -127,20 +169,30 @@ def _make_purchase_summary(rng: np.random.Generator, n_users: int) -> pd.DataFra
     prior_ltv = prior_count * basket * rng.lognormal(0.0, 0.2, size=n_users)
     counts = rng.poisson(rate[:, None], size=(n_users, n_snaps))
     counts[:, 0] = 0
-    spend = counts * basket[:, None] * rng.lognormal(0.0, 0.3, size=(n_users, n_snaps))
-    cum_count = prior_count[:, None] + np.cumsum(counts, axis=1)
-    cum_ltv = np.round(prior_ltv[:, None] + np.cumsum(spend, axis=1), 2)
+    spend = counts * basket[:, None]
+    spend *= rng.lognormal(0.0, 0.3, size=(n_users, n_snaps))
+    cum_count = np.cumsum(counts, axis=1, out=counts)
+    cum_count += prior_count[:, None]
+    cum_ltv = np.cumsum(spend, axis=1, out=spend)
+    cum_ltv += prior_ltv[:, None]
+    np.round(cum_ltv, 2, out=cum_ltv)
     offset = rng.integers(0, _DAY, size=n_users)
-    stamps = snaps[None, :] + offset[:, None]
-    users = np.repeat(np.arange(1, n_users + 1), n_snaps)
-    return pd.DataFrame(
-        {
-            "user_id": _ids("u", users, 5),
-            "ltv": cum_ltv.ravel().astype("float64"),
-            "total_purchase_count": cum_count.ravel().astype("int64"),
-            "feature_timestamp": _utc(stamps.ravel()),
-        }
-    )
+    flat_ltv = cum_ltv.reshape(-1)
+    flat_count = cum_count.reshape(-1)
+
+    def build(start: int, stop: int) -> pd.DataFrame:
+        user, snap = np.divmod(np.arange(start, stop), n_snaps)
+        return pd.DataFrame(
+            {
+                "user_id": user_ids[user + 1],
+                "ltv": flat_ltv[start:stop].astype("float64"),
+                "total_purchase_count": flat_count[start:stop].astype("int64"),
+                "feature_timestamp": _utc(snaps[snap] + offset[user]),
+            }
+        )
+
+    table = _Table(n_users * n_snaps, build)
+    return table, (step, n_snaps, offset, cum_ltv, cum_count)
 
 
 def _make_product_details(rng: np.random.Generator, n_products: int) -> pd.DataFrame:
@@ -167,26 +219,29 @@ def _make_product_details(rng: np.random.Generator, n_products: int) -> pd.DataF
     return frame.sort_values(["product_id", "feature_timestamp"]).reset_index(drop=True)
 
 
-def _make_session_summary(
-    rng: np.random.Generator, events: pd.DataFrame
-) -> pd.DataFrame:
-    """One row per session; ~30% are stamped 1-30 minutes after the event."""
-    n = len(events)
+def _make_session_summary(rng: np.random.Generator, event_sec: np.ndarray):
+    """One row per session; ~30% are stamped 1-30 minutes after the event.
+
+    Session ``i`` (``s{i:07d}``) is the ``i``-th event in time order.
+    """
+    n = len(event_sec)
     time_on_page = np.round(rng.lognormal(mean=4.0, sigma=0.7, size=n), 1)
     clicks = rng.poisson(4.5, size=n).astype("int64")
     offset = rng.integers(60, 30 * 60 + 1, size=n)
     after = rng.random(n) < 0.3
-    naive = events["event_timestamp"].dt.tz_localize(None).to_numpy()
-    event_sec = naive.astype("datetime64[s]").astype("int64")
     stamps = event_sec + np.where(after, offset, -offset)
-    return pd.DataFrame(
-        {
-            "session_id": events["session_id"].to_numpy(),
-            "time_on_page_seconds": time_on_page.astype("float64"),
-            "click_count": clicks,
-            "feature_timestamp": _utc(stamps),
-        }
-    )
+
+    def build(start: int, stop: int) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "session_id": _ids("s", range(start + 1, stop + 1), 7),
+                "time_on_page_seconds": time_on_page[start:stop].astype("float64"),
+                "click_count": clicks[start:stop],
+                "feature_timestamp": _utc(stamps[start:stop]),
+            }
+        )
+
+    return _Table(n, build), (time_on_page, clicks, after)
 
 
 def _as_of(
@@ -217,33 +272,65 @@ def _as_of(
 
 
 def _point_in_time_features(
-    events: pd.DataFrame, frames: dict[str, pd.DataFrame]
+    user: np.ndarray,
+    product: np.ndarray,
+    event_sec: np.ndarray,
+    demographics: tuple,
+    purchases: tuple,
+    products: pd.DataFrame,
+    sessions: tuple,
 ) -> pd.DataFrame:
-    """Collect all as-of feature values for the events (with missing flags kept)."""
-    parts = [
-        _as_of(events, frames["user_demographics"], "user_id", ["age"]),
-        _as_of(
-            events,
-            frames["user_purchase_summary"],
-            "user_id",
-            ["ltv", "total_purchase_count"],
-        ),
-        _as_of(events, frames["product_details"], "product_id", ["price", "category"]),
-        _as_of(
-            events,
-            frames["session_summary"],
-            "session_id",
-            ["time_on_page_seconds", "click_count"],
-        ),
-    ]
-    return pd.concat(parts, axis=1)
+    """All as-of feature values for the events (NaN where none is visible).
+
+    The same values as a backward, inclusive ``merge_asof`` of each table (``_as_of``)
+    gives, computed from the tables' construction for the three large ones: a user's
+    demographics rows are ``first < second``, their purchase snapshots fall every
+    ``step`` days after their own offset, a session's one row is visible unless it
+    was stamped after its event. Products (a few hundred rows) are joined by
+    ``_as_of`` on integer keys.
+    """
+    u = user - 1
+    age, first, has_second, second = demographics
+    visible_age = np.where(
+        has_second[u] & (second[u] <= event_sec),
+        age[u] + 1.0,
+        np.where(first[u] <= event_sec, age[u] * 1.0, np.nan),
+    )
+
+    step, n_snaps, offset, cum_ltv, cum_count = purchases
+    snap = (event_sec - offset[u] - _SNAPSHOT_START) // (step * _DAY)
+    seen = snap >= 0
+    snap = np.minimum(np.maximum(snap, 0), n_snaps - 1)
+    ltv = np.where(seen, cum_ltv[u, snap], np.nan)
+    count = np.where(seen, cum_count[u, snap].astype("float64"), np.nan)
+
+    keyed = products.assign(product_id=products["product_id"].str[1:].astype("int64"))
+    product_feats = _as_of(
+        pd.DataFrame({"product_id": product, "event_timestamp": _utc(event_sec)}),
+        keyed,
+        "product_id",
+        ["price", "category"],
+    )
+
+    time_on_page, clicks, after = sessions
+    return pd.DataFrame(
+        {
+            "age": visible_age,
+            "ltv": ltv,
+            "total_purchase_count": count,
+            "price": product_feats["price"].to_numpy(),
+            "category": product_feats["category"].to_numpy(),
+            "time_on_page_seconds": np.where(after, np.nan, time_on_page),
+            "click_count": np.where(after, np.nan, clicks.astype("float64")),
+        }
+    )
 
 
 def _add_targets(
-    rng: np.random.Generator, events: pd.DataFrame, feats: pd.DataFrame
-) -> pd.DataFrame:
-    """Add ``converted``, ``order_value`` and ``outcome`` from as-of features."""
-    n = len(events)
+    rng: np.random.Generator, treated: np.ndarray, feats: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(outcome, converted, order_value)`` from the as-of features."""
+    n = len(treated)
     values = {
         name: feats[name].astype("float64").fillna(default).to_numpy()
         for name, default in _DEFAULTS.items()
@@ -278,15 +365,60 @@ def _add_targets(
     effect = np.where(
         age >= 45, -0.05, np.where((age < 35) & (clicks >= 5), 0.25, 0.08)
     )
-    treated = (events["grp"] == "treatment").to_numpy()
     p_outcome = np.clip(base + np.where(treated, effect, 0.0), 0.01, 0.99)
     outcome = (rng.random(n) < p_outcome).astype("int64")
+    return outcome, converted, np.round(order_value, 2).astype("float64")
 
-    return events.assign(
-        outcome=outcome,
-        converted=converted,
-        order_value=np.round(order_value, 2).astype("float64"),
+
+def _sample_tables(n_events: int, seed: int) -> dict[str, _Table]:
+    """Every random draw, in the order it always had, and the tables built from them."""
+    if n_events < 1:
+        raise ValueError("n_events must be >= 1")
+    rng = np.random.default_rng(seed)
+    n_users, n_products = _sizes(n_events)
+    user_ids = _id_table("u", n_users, 5)
+    product_ids = _id_table("p", n_products, 4)
+    user, product, event_sec, treated = _make_events(rng, n_events, n_users, n_products)
+    demographics, demographics_state = _make_demographics(rng, n_users, user_ids)
+    purchases, purchases_state = _make_purchase_summary(rng, n_users, user_ids)
+    products = _make_product_details(rng, n_products)
+    sessions, sessions_state = _make_session_summary(rng, event_sec)
+    feats = _point_in_time_features(
+        user,
+        product,
+        event_sec,
+        demographics_state,
+        purchases_state,
+        products,
+        sessions_state,
     )
+    outcome, converted, order_value = _add_targets(rng, treated, feats)
+    del feats
+
+    def events(start: int, stop: int) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "user_id": user_ids[user[start:stop]],
+                "product_id": product_ids[product[start:stop]],
+                "session_id": _ids("s", range(start + 1, stop + 1), 7),
+                "event_timestamp": _utc(event_sec[start:stop]),
+                "grp": _GRP[treated[start:stop].astype(np.intp)],
+                "outcome": outcome[start:stop],
+                "converted": converted[start:stop],
+                "order_value": order_value[start:stop],
+            }
+        )
+
+    def whole(frame: pd.DataFrame) -> _Table:
+        return _Table(len(frame), lambda start, stop: frame.iloc[start:stop])
+
+    return {
+        "events": _Table(n_events, events),
+        "user_demographics": whole(demographics),
+        "user_purchase_summary": purchases,
+        "product_details": whole(products),
+        "session_summary": sessions,
+    }
 
 
 def generate_sample_data(
@@ -299,20 +431,13 @@ def generate_sample_data(
     timestamps are ``datetime64[us, UTC]``; the same arguments always give identical
     frames.
     """
-    if n_events < 1:
-        raise ValueError("n_events must be >= 1")
-    rng = np.random.default_rng(seed)
-    n_users, n_products = _sizes(n_events)
-    events = _make_events(rng, n_events, n_users, n_products)
-    frames: dict[str, pd.DataFrame] = {
-        "user_demographics": _make_demographics(rng, n_users),
-        "user_purchase_summary": _make_purchase_summary(rng, n_users),
-        "product_details": _make_product_details(rng, n_products),
-        "session_summary": _make_session_summary(rng, events),
+    return {
+        name: table.frame() for name, table in _sample_tables(n_events, seed).items()
     }
-    feats = _point_in_time_features(events, frames)
-    events = _add_targets(rng, events, feats)
-    return {"events": events, **frames}
+
+
+#: Rows converted to Arrow and written at a time by ``write_sample_data``.
+_WRITE_ROWS = 2_000_000
 
 
 def write_sample_data(
@@ -320,14 +445,31 @@ def write_sample_data(
 ) -> dict[str, Path]:
     """Write each generated frame to ``<out_dir>/<name>.parquet``.
 
+    Large tables are written ``_WRITE_ROWS`` rows (one row group) at a time; the
+    files read back as the frames of ``generate_sample_data``.
     Returns a mapping from frame name to the written file path.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
-    for name, frame in generate_sample_data(n_events=n_events, seed=seed).items():
+    for name, table in _sample_tables(n_events, seed).items():
         path = out_dir / f"{name}.parquet"
-        frame.to_parquet(path, index=False)
+        if table.rows <= _WRITE_ROWS:
+            table.frame().to_parquet(path, index=False)
+        else:
+            writer = None
+            try:
+                for start in range(0, table.rows, _WRITE_ROWS):
+                    chunk = table.build(start, min(start + _WRITE_ROWS, table.rows))
+                    arrow = pa.Table.from_pandas(chunk, preserve_index=False)
+                    del chunk
+                    if writer is None:
+                        writer = pq.ParquetWriter(path, arrow.schema)
+                    writer.write_table(arrow)
+                    del arrow
+            finally:
+                if writer is not None:
+                    writer.close()
         paths[name] = path
     return paths
 
@@ -344,7 +486,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     paths = write_sample_data(args.out, n_events=args.events, seed=args.seed)
     for name, path in paths.items():
-        rows = pd.read_parquet(path).shape[0]
+        rows = pq.ParquetFile(path).metadata.num_rows
         print(f"{name}: {rows} rows -> {path}")  # noqa: T201
 
 

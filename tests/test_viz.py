@@ -47,7 +47,8 @@ TRAIN_TASKS = {
 BATCH_INFERENCE_TASKS = {
     "batch_inference.require_run_id",
     "batch_inference.fetch_loader_sql",
-    "batch_inference.load_batch_spine",
+    "batch_inference.load_spine_chunks",
+    "batch_inference.open_window_tally",
     "batch_inference.predict_batch",
     "batch_inference.report_drift",
 }
@@ -57,6 +58,8 @@ EVALUATE_TASKS = {
     "evaluate.fetch_recipe_snapshot",
     "evaluate.load_batch_spine",
     "evaluate.evaluate_run",
+    "evaluate.open_window_tally",
+    "evaluate.tally_window",
     "evaluate.report_drift",
 }
 
@@ -223,7 +226,7 @@ def test_batch_inference_is_one_modular_pipeline(viz_url):
     assert {"spine_loader", "batch_predictions", "batch_intermediates"} <= set(datasets)
     tree = graph["modular_pipelines"]["batch_inference"]
     assert datasets["spine_loader"]["id"] in tree["inputs"]
-    # The predictions are read again inside, by the drift report.
+    # The drift report is counted chunk by chunk, as the window is scored.
     assert datasets["batch_drift_report"]["id"] in tree["outputs"]
 
 

@@ -4,6 +4,7 @@ discarded save leaves nothing behind. Parquet on disk, tables on DuckDB."""
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 from kedro.io import DatasetError
@@ -15,11 +16,17 @@ NEW = pd.DataFrame({"id": [3], "score": [0.3]})
 
 
 class Unwritable(pd.DataFrame):
-    def to_parquet(self, *args, **kwargs):
-        raise OSError("disk full")
-
     def to_sql(self, *args, **kwargs):
         raise OSError("disk full")
+
+
+def full_disk(monkeypatch) -> None:
+    """Every parquet row group written from now on fails as on a full disk."""
+
+    def write_table(self, table, *args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", write_table)
 
 
 def test_parquet_save_is_staged_until_confirm(tmp_path):
@@ -37,19 +44,53 @@ def test_parquet_save_is_staged_until_confirm(tmp_path):
     assert [p.name for p in target.parent.iterdir()] == ["predictions.parquet"]
 
 
-def test_parquet_discard_and_failed_save_leave_the_target_and_no_staging(tmp_path):
+def test_parquet_discard_and_failed_save_leave_the_target_and_no_staging(
+    tmp_path, monkeypatch
+):
     target = tmp_path / "predictions.parquet"
     dataset = StagedParquetDataset(filepath=str(target))
     dataset.save(OLD)
     dataset.confirm()
     dataset.save(NEW)
     dataset.discard()
+    dataset.save(NEW)
+    full_disk(monkeypatch)
     with pytest.raises(DatasetError, match="disk full"):
-        dataset.save(Unwritable(NEW))
+        dataset.save(NEW)
     pd.testing.assert_frame_equal(dataset.load(), OLD)
     assert [p.name for p in tmp_path.iterdir()] == ["predictions.parquet"]
     with pytest.raises(Exception, match="nothing staged"):
         dataset.confirm()
+
+
+def test_parquet_saves_before_confirm_append_chunk_by_chunk(tmp_path):
+    dataset = StagedParquetDataset(filepath=str(tmp_path / "predictions.parquet"))
+    for chunk in (OLD, NEW, OLD):
+        dataset.save(chunk)
+    dataset.confirm()
+    pd.testing.assert_frame_equal(
+        dataset.load(), pd.concat([OLD, NEW, OLD], ignore_index=True)
+    )
+
+
+def test_a_first_chunk_without_values_takes_a_later_chunks_text(tmp_path):
+    dataset = StagedParquetDataset(filepath=str(tmp_path / "predictions.parquet"))
+    dataset.save(OLD.assign(country=None))
+    dataset.save(NEW.assign(country="KR"))
+    dataset.confirm()
+    assert dataset.load()["country"].tolist() == [None, None, "KR"]
+
+
+def test_a_chunk_unlike_the_first_is_refused_naming_it_and_nothing_is_left(tmp_path):
+    target = tmp_path / "predictions.parquet"
+    dataset = StagedParquetDataset(filepath=str(target))
+    dataset.save(OLD)
+    with pytest.raises(DatasetError, match=r"chunk 2 has column types .*score"):
+        dataset.save(NEW.assign(score="high"))
+    with pytest.raises(DatasetError, match=r"chunk 2 has the columns \['id'\]"):
+        dataset.save(OLD)
+        dataset.save(NEW[["id"]])
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.fixture
@@ -82,6 +123,17 @@ def test_table_discard_and_failed_save_leave_the_target_and_no_staging(duckdb_ur
     with pytest.raises(DatasetError, match="disk full"):
         dataset.save(Unwritable(NEW))
     pd.testing.assert_frame_equal(dataset.load(), OLD)
+    assert _tables(duckdb_url) == {"predictions"}
+
+
+def test_table_saves_before_confirm_append_chunk_by_chunk(duckdb_url):
+    dataset = StagedSQLTableDataset("predictions", {"con": duckdb_url})
+    dataset.save(OLD)
+    dataset.save(NEW)
+    dataset.confirm()
+    pd.testing.assert_frame_equal(
+        dataset.load(), pd.concat([OLD, NEW], ignore_index=True)
+    )
     assert _tables(duckdb_url) == {"predictions"}
 
 

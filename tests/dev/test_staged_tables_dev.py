@@ -41,3 +41,42 @@ def test_postgres_swap_on_confirm_only(dev_engine):
     finally:
         with dev_engine.begin() as connection:
             connection.exec_driver_sql(f"DROP TABLE IF EXISTS public.{TABLE}")
+
+
+def test_postgres_chunks_are_copied_and_appended_until_confirm(dev_engine):
+    """``method: copy`` (as conf/dev/catalog.yml has it): every chunk through COPY,
+    appended to the staging table; text that COPY would misread is kept as it was."""
+    url = dev_engine.url.render_as_string(hide_password=False)
+    dataset = StagedSQLTableDataset(
+        TABLE, {"con": url}, {"schema": "public", "method": "copy"}
+    )
+    chunks = [
+        pd.DataFrame(
+            {
+                "user_id": ["u1", "tab\there", None],
+                "event_timestamp": pd.to_datetime(["2025-01-01", "2025-01-02", None]),
+                "score": [0.5, float("nan"), 1.0],
+                "flag": [True, False, True],
+            }
+        ),
+        pd.DataFrame(
+            {
+                "user_id": ['quote " and \\ and\nnewline'],
+                "event_timestamp": pd.to_datetime(["2025-01-03 04:05:06"]),
+                "score": [2.0],
+                "flag": [False],
+            }
+        ),
+    ]
+    try:
+        for chunk in chunks:
+            dataset.save(chunk)
+        assert not dataset.exists()
+        dataset.confirm()
+        written = dataset.load()
+        expected = pd.concat(chunks, ignore_index=True)
+        pd.testing.assert_frame_equal(written, expected, check_dtype=False)
+        assert _tables(dev_engine) == {TABLE}
+    finally:
+        with dev_engine.begin() as connection:
+            connection.exec_driver_sql(f"DROP TABLE IF EXISTS public.{TABLE}")

@@ -21,13 +21,15 @@ class ParametersError(ValueError):
     """A parameters section that does not validate, naming the keys and the file."""
 
 
-class _Parameters(BaseModel):
+class ParametersSection(BaseModel):
     """A parameters section: unknown keys refused, errors naming key and file."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     #: The top-level key of the section in the parameters files.
     conf_key: ClassVar[str]
+    #: The parameters file that sets it.
+    conf_file: ClassVar[str] = CONF_FILE
 
     @classmethod
     def model_validate(cls, obj: Any, **kwargs: Any) -> Any:
@@ -93,7 +95,7 @@ class ValidationParams(BaseModel):
         return self.model_validate(merged)
 
 
-class TrainingParams(_Parameters):
+class TrainingParams(ParametersSection):
     """``training``: how rows are split for tuning and the final score."""
 
     conf_key: ClassVar[str] = "training"
@@ -142,7 +144,7 @@ class PruningParams(BaseModel):
         return self
 
 
-class TuningParams(_Parameters):
+class TuningParams(ParametersSection):
     """``tuning``: the env's limits on the search the recipe asks for."""
 
     conf_key: ClassVar[str] = "tuning"
@@ -158,9 +160,9 @@ class TuningParams(_Parameters):
     pruning: PruningParams
 
 
-def _describe(model: type[_Parameters], err: ValidationError) -> str:
+def _describe(model: type[ParametersSection], err: ValidationError) -> str:
     lines = [
-        f"{CONF_FILE}: invalid '{model.conf_key}' ({err.error_count()} problem(s))"
+        f"{model.conf_file}: invalid '{model.conf_key}' ({err.error_count()} problem(s))"
     ]
     for problem in err.errors():
         location = ".".join(str(part) for part in (model.conf_key, *problem["loc"]))

@@ -12,6 +12,7 @@ against the env's thresholds.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -73,30 +74,155 @@ def drift_report(
     Raises:
         ValueError: the window lacks a feature of the reference.
     """
-    missing = [name for name in reference["features"] if name not in features.columns]
-    if missing:
-        raise ValueError(
-            f"the scored window lacks the reference's feature(s) {missing}; it has "
-            f"{list(features.columns)}"
+    tally = WindowTally(reference)
+    tally.add(features, prediction.to_frame())
+    return tally.report(thresholds)
+
+
+class WindowTally:
+    """A scored window counted into the bins and categories of a training
+    ``reference``, chunk by chunk: the report of all chunks added equals
+    :func:`drift_report` of their concatenation, while only counts are held."""
+
+    def __init__(self, reference: dict[str, Any]):
+        self.reference = reference
+        self.rows = 0
+        columns = {**reference["features"], PREDICTION: reference["prediction"]}
+        self._missing = dict.fromkeys(columns, 0)
+        self._counts = {
+            name: np.zeros(_slots(profile), dtype=np.int64)
+            for name, profile in columns.items()
+        }
+
+    def add(self, features: pd.DataFrame, predictions: pd.DataFrame) -> None:
+        """Count ``features`` (every reference feature a column) and the reference's
+        prediction column of ``predictions``.
+
+        Raises:
+            ValueError: ``features`` lacks a feature of the reference.
+        """
+        missing = [
+            name for name in self.reference["features"] if name not in features.columns
+        ]
+        if missing:
+            raise ValueError(
+                f"the scored window lacks the reference's feature(s) {missing}; it "
+                f"has {list(features.columns)}"
+            )
+        self.rows += len(features)
+        for name, profile in self.reference["features"].items():
+            self._count(name, profile, features[name])
+        prediction = self.reference["prediction"]
+        self._count(PREDICTION, prediction, predictions[prediction["column"]])
+
+    def report(self, thresholds: DriftThresholds) -> dict[str, Any]:
+        """The verdict per feature, for the prediction and overall."""
+        compared = {
+            name: self._compare(name, profile, thresholds, thresholds.psi)
+            for name, profile in self.reference["features"].items()
+        }
+        predicted = self._compare(
+            PREDICTION,
+            self.reference["prediction"],
+            thresholds,
+            thresholds.prediction_psi,
         )
-    compared = {
-        name: _compare(profile, features[name], thresholds, thresholds.psi)
-        for name, profile in reference["features"].items()
-    }
-    predicted = _compare(
-        reference["prediction"], prediction, thresholds, thresholds.prediction_psi
-    )
-    drifted = [name for name, entry in compared.items() if entry["drifted"]]
-    return {
-        "rows": len(features),
-        "reference_rows": reference["rows"],
-        "verdict": "drifted" if drifted or predicted["drifted"] else "stable",
-        "drifted_features": drifted,
-        "prediction_drifted": predicted["drifted"],
-        "thresholds": thresholds.model_dump(exclude={"enabled"}),
-        "features": compared,
-        "prediction": {"column": reference["prediction"]["column"], **predicted},
-    }
+        drifted = [name for name, entry in compared.items() if entry["drifted"]]
+        return {
+            "rows": self.rows,
+            "reference_rows": self.reference["rows"],
+            "verdict": "drifted" if drifted or predicted["drifted"] else "stable",
+            "drifted_features": drifted,
+            "prediction_drifted": predicted["drifted"],
+            "thresholds": thresholds.model_dump(exclude={"enabled"}),
+            "features": compared,
+            "prediction": {
+                "column": self.reference["prediction"]["column"],
+                **predicted,
+            },
+        }
+
+    def _count(self, name: str, profile: dict[str, Any], values: pd.Series) -> None:
+        present = values.dropna()
+        self._missing[name] += len(values) - len(present)
+        if profile["kind"] == "numeric":
+            slots = np.searchsorted(
+                np.asarray(profile["edges"]), present.to_numpy(float), side="right"
+            )
+        else:
+            names = _category_names(profile)
+            observed = present.astype(str)
+            codes = pd.Categorical(
+                observed.where(observed.isin(profile["shares"]), OTHER),
+                categories=names,
+            ).codes
+            slots = codes[codes >= 0]
+        self._counts[name] += np.bincount(slots, minlength=len(self._counts[name]))
+
+    def _compare(
+        self,
+        name: str,
+        profile: dict[str, Any],
+        thresholds: DriftThresholds,
+        psi_threshold: float,
+    ) -> dict[str, Any]:
+        counts = self._counts[name]
+        missing_rate = self._missing[name] / self.rows if self.rows else 0.0
+        missing_change = missing_rate - profile["missing_rate"]
+        result: dict[str, Any] = {
+            "kind": profile["kind"],
+            "missing_rate": missing_rate,
+            "missing_rate_change": missing_change,
+        }
+        actual = counts / max(counts.sum(), 1)
+        if profile["kind"] == "numeric":
+            result["psi"] = _psi(np.asarray(profile["shares"]), actual)
+            distribution_drifted = result["psi"] > psi_threshold
+        else:
+            expected = np.array(
+                [profile["shares"].get(c, 0.0) for c in _category_names(profile)]
+            )
+            result["jensen_shannon"] = (
+                float(jensenshannon(expected, actual, base=2) ** 2)
+                if counts.sum()
+                else 0.0
+            )
+            distribution_drifted = result["jensen_shannon"] > thresholds.jensen_shannon
+        result["drifted"] = bool(
+            distribution_drifted or abs(missing_change) > thresholds.missing_rate_change
+        )
+        return result
+
+
+@dataclass(frozen=True)
+class UnmeasuredWindow:
+    """A window whose drift is not measured, and why: its report is only
+    ``{"verdict": <why>}`` (``disabled``, ``no_reference``)."""
+
+    verdict: str
+
+    def add(self, features: pd.DataFrame, predictions: pd.DataFrame) -> None:
+        """Nothing to count."""
+
+    def report(self, thresholds: DriftThresholds) -> dict[str, Any]:
+        return {"verdict": self.verdict}
+
+
+#: The prediction's entry in a tally (no feature can be named so: it is not a column).
+PREDICTION = "\x00prediction"
+
+
+def _slots(profile: dict[str, Any]) -> int:
+    if profile["kind"] == "numeric":
+        return len(profile["edges"]) + 1
+    return len(_category_names(profile))
+
+
+def _category_names(profile: dict[str, Any]) -> list[str]:
+    """The reference's categories, then :data:`OTHER` (a category it does not name
+    counts as that)."""
+    names = list(profile["shares"])
+    return names if OTHER in names else [*names, OTHER]
 
 
 def model_features(frame: pd.DataFrame, recipe: Recipe) -> list[str]:
@@ -149,58 +275,12 @@ def _profile(values: pd.Series, bins: int, max_categories: int) -> dict[str, Any
     return {"kind": "categorical", "missing_rate": missing_rate, "shares": categories}
 
 
-def _compare(
-    profile: dict[str, Any],
-    values: pd.Series,
-    thresholds: DriftThresholds,
-    psi_threshold: float,
-) -> dict[str, Any]:
-    present = values.dropna()
-    missing_rate = float(values.isna().mean()) if len(values) else 0.0
-    missing_change = missing_rate - profile["missing_rate"]
-    result: dict[str, Any] = {
-        "kind": profile["kind"],
-        "missing_rate": missing_rate,
-        "missing_rate_change": missing_change,
-    }
-    if profile["kind"] == "numeric":
-        expected = np.asarray(profile["shares"])
-        actual = _bin_shares(present.astype(float), profile["edges"])
-        result["psi"] = _psi(expected, actual)
-        distribution_drifted = result["psi"] > psi_threshold
-    else:
-        expected, actual = _category_shares(profile["shares"], present)
-        result["jensen_shannon"] = (
-            float(jensenshannon(expected, actual, base=2) ** 2) if len(present) else 0.0
-        )
-        distribution_drifted = result["jensen_shannon"] > thresholds.jensen_shannon
-    result["drifted"] = bool(
-        distribution_drifted or abs(missing_change) > thresholds.missing_rate_change
-    )
-    return result
-
-
 def _bin_shares(values: pd.Series, inner_edges: list[float]) -> np.ndarray:
     counts = np.bincount(
         np.searchsorted(np.asarray(inner_edges), values.to_numpy(float), side="right"),
         minlength=len(inner_edges) + 1,
     )
     return counts / max(counts.sum(), 1)
-
-
-def _category_shares(
-    reference: dict[str, float], values: pd.Series
-) -> tuple[np.ndarray, np.ndarray]:
-    """Reference and window shares over the reference's categories (a category the
-    reference does not name counts as :data:`OTHER`)."""
-    names = list(reference)
-    if OTHER not in names:
-        names.append(OTHER)
-    observed = values.astype(str).where(values.astype(str).isin(reference), OTHER)
-    counts = observed.value_counts(normalize=True)
-    expected = np.array([reference.get(name, 0.0) for name in names])
-    actual = np.array([float(counts.get(name, 0.0)) for name in names])
-    return expected, actual
 
 
 def _psi(expected: np.ndarray, actual: np.ndarray) -> float:

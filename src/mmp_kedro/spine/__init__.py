@@ -7,7 +7,12 @@ from mmp_kedro.spine.frames import (
     normalise_event_timestamp,
     positional_index,
 )
-from mmp_kedro.spine.loading import SQLQueryError, SQLQueryRunner, run_loader_sql
+from mmp_kedro.spine.loading import (
+    SpineChunks,
+    SQLQueryError,
+    SQLQueryRunner,
+    run_loader_sql,
+)
 from mmp_kedro.spine.sql import (
     LoaderSQLError,
     bind_parameter_names,
@@ -20,6 +25,7 @@ __all__ = [
     "LoaderSQLError",
     "SQLQueryError",
     "SQLQueryRunner",
+    "SpineChunks",
     "as_naive_utc",
     "bind_parameter_names",
     "normalise_event_timestamp",

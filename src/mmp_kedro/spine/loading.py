@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import adbc_driver_manager.dbapi as adbc
+import duckdb
 import pandas as pd
 import sqlalchemy as sa
 
+from mmp_kedro.spine.fetch import fetch_frames
 from mmp_kedro.spine.frames import normalise_event_timestamp
 from mmp_kedro.spine.sql import bind_parameter_names, table_names
 
@@ -41,8 +46,40 @@ class DataSourceError(ValueError):
         )
 
 
-def _reason(err: sa.exc.DBAPIError) -> str:
-    return str(err.orig).strip().splitlines()[0]
+#: An error of the database, through whichever driver fetched the rows.
+DatabaseError = sa.exc.DBAPIError | duckdb.Error | adbc.Error
+
+
+def _reason(err: DatabaseError) -> str:
+    original = err.orig if isinstance(err, sa.exc.DBAPIError) else err
+    return str(original).strip().splitlines()[0]
+
+
+#: The database refused the statement or a bound value (through SQLAlchemy, or
+#: DuckDB's and ADBC's own errors when its rows are fetched as Arrow).
+_REFUSED = (
+    sa.exc.DataError,
+    sa.exc.ProgrammingError,
+    duckdb.DataError,
+    duckdb.ProgrammingError,
+    adbc.DataError,
+    adbc.ProgrammingError,
+)
+
+
+def _refusal(
+    err: DatabaseError, sql: str, parameters: dict[str, Any]
+) -> Exception | None:
+    """What to raise for the database's error running ``sql``; None for an error
+    that is not about the statement or its values (raised as it is)."""
+    missing = [p for p in parquet_paths(sql) if not Path(p).is_file()]
+    if missing:
+        return DataSourceError("no such file", missing)
+    if not isinstance(err, _REFUSED):
+        return None
+    return SQLQueryError(
+        f"the database refused it with the bound values {parameters}: {_reason(err)}"
+    )
 
 
 class SQLQueryRunner:
@@ -77,8 +114,24 @@ class SQLQueryRunner:
             SQLQueryError: the database refused the statement or a bound value; the
                 message has the driver's reason and the values, never the URL.
         """
+        frames = self.query_chunks(sql, parameters, None)
+        try:
+            return next(frames)
+        finally:
+            frames.close()
+
+    def query_chunks(
+        self, sql: str, parameters: dict[str, Any], chunk_rows: int | None
+    ) -> Iterator[pd.DataFrame]:
+        """The rows of ``sql`` in frames of at most ``chunk_rows`` rows, read as they
+        are consumed (one connection held until the last); at least one frame.
+
+        Raises:
+            SQLQueryError: as :meth:`query`, when the first frame is read.
+        """
         with self._engine.connect() as connection:
-            for statement in [*self._init_sql, *self._views_read_by(sql)]:
+            session_sql = [*self._init_sql, *self._views_read_by(sql)]
+            for statement in session_sql:
                 try:
                     connection.exec_driver_sql(statement)
                 except sa.exc.DBAPIError as err:
@@ -86,18 +139,19 @@ class SQLQueryRunner:
                         _reason(err), parquet_paths(statement)
                     ) from None
             try:
-                return pd.read_sql_query(sa.text(sql), connection, params=parameters)
-            except sa.exc.DBAPIError as err:
-                reason = _reason(err)
-                missing = [p for p in parquet_paths(sql) if not Path(p).is_file()]
-                if missing:
-                    raise DataSourceError("no such file", missing) from None
-                if not isinstance(err, sa.exc.DataError | sa.exc.ProgrammingError):
+                yield from fetch_frames(
+                    connection, session_sql, sql, parameters, chunk_rows
+                )
+            except (sa.exc.DBAPIError, duckdb.Error, adbc.Error) as err:
+                refusal = _refusal(err, sql, parameters)
+                if refusal is None:
                     raise
-                raise SQLQueryError(
-                    f"the database refused it with the bound values {parameters}: "
-                    f"{reason}"
-                ) from None
+                raise refusal from None
+
+    def count(self, sql: str, parameters: dict[str, Any]) -> int:
+        """How many rows ``sql`` returns (a progress bar's total)."""
+        counted = f"SELECT COUNT(*) AS row_count FROM ({sql}) AS counted"
+        return int(self.query(counted, parameters)["row_count"].iloc[0])
 
     def _views_read_by(self, sql: str) -> list[str]:
         """``CREATE VIEW`` statements for the ``parquet_views`` that ``sql`` reads.
@@ -149,6 +203,68 @@ def run_loader_sql(
             it and the driver's reason), or the result is unusable (no rows, a
             column name twice).
     """
+    bound = _bound_values(sql, parameters, source)
+    with _explained(source):
+        spine = spine_loader.query(sql, bound)
+    _check_columns(spine, source)
+    if spine.empty:
+        raise ValueError(f"{source} returned no rows for {bound}")
+    return normalise_event_timestamp(spine)
+
+
+class SpineChunks:
+    """The loader SQL's rows as consecutive frames of at most ``chunk_rows`` rows,
+    each read from the database only when iterated (so one is held at a time).
+
+    Iterating runs the query; each frame is checked as :func:`run_loader_sql` checks
+    the whole spine, and a result of no rows at all raises the same error.
+    """
+
+    def __init__(
+        self,
+        spine_loader: SQLQueryRunner,
+        sql: str,
+        parameters: dict[str, Any],
+        source: str,
+        chunk_rows: int,
+    ):
+        self._loader = spine_loader
+        self._sql = sql
+        self._bound = _bound_values(sql, parameters, source)
+        self._source = source
+        self.chunk_rows = chunk_rows
+
+    def count(self) -> int:
+        """The rows the query returns (runs it as a ``COUNT(*)``)."""
+        with _explained(self._source):
+            return self._loader.count(self._sql, self._bound)
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        rows = 0
+        with _explained(self._source):
+            for chunk in self._loader.query_chunks(
+                self._sql, self._bound, self.chunk_rows
+            ):
+                _check_columns(chunk, self._source)
+                if chunk.empty:
+                    continue
+                rows += len(chunk)
+                yield normalise_event_timestamp(chunk)
+        if not rows:
+            raise ValueError(f"{self._source} returned no rows for {self._bound}")
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SpineChunks:
+        # A query, not data: Kedro's MemoryDataset deep-copies what passes between
+        # nodes, and the engine inside must stay shared.
+        return self
+
+
+def _bound_values(sql: str, parameters: dict[str, Any], source: str) -> dict[str, Any]:
+    """The values of ``sql``'s placeholders, each UTC offset resolved.
+
+    Raises:
+        ValueError: a placeholder has no value.
+    """
     names = bind_parameter_names(sql)
     missing = [n for n in names if parameters.get(n) is None]
     if missing:
@@ -157,8 +273,14 @@ def run_loader_sql(
             f"`kedro run ... --params {','.join(f'{n}=<value>' for n in missing)}` or set "
             "them in conf/<env>/parameters.yml"
         )
+    return {n: as_utc_bound(parameters[n]) for n in names}
+
+
+@contextmanager
+def _explained(source: str) -> Iterator[None]:
+    """The database's refusal of ``source``'s SQL as a ValueError saying what to do."""
     try:
-        spine = spine_loader.query(sql, {n: as_utc_bound(parameters[n]) for n in names})
+        yield
     except DataSourceError as err:
         raise ValueError(f"{source}: {err}") from None
     except SQLQueryError as err:
@@ -166,6 +288,9 @@ def run_loader_sql(
             f"{source}: {err}. Check the values passed with `--params` (dates as "
             "YYYY-MM-DD) or set in conf/<env>/parameters.yml"
         ) from None
+
+
+def _check_columns(spine: pd.DataFrame, source: str) -> None:
     # Each column is looked up by name downstream (entity keys, features, predictions
     # are joined as named columns): two of one name would be ambiguous.
     repeated = sorted(set(spine.columns[spine.columns.duplicated()]))
@@ -174,8 +299,3 @@ def run_loader_sql(
             f"{source} returns the column(s) {repeated} more than once: give each "
             "column of the top-level SELECT its own name (alias all but one)"
         )
-    if spine.empty:
-        raise ValueError(
-            f"{source} returned no rows for { ({n: parameters[n] for n in names}) }"
-        )
-    return normalise_event_timestamp(spine)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pandas as pd
@@ -123,3 +124,43 @@ def test_a_failed_second_write_leaves_both_outputs_as_they_were(
     assert "batch_intermediates" in result.stderr or "not_a_folder" in result.stderr
     assert _written(local_project) == before
     assert not [p.name for p in outputs.iterdir() if ".staging-" in p.name]
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values("session_id", ignore_index=True)
+
+
+def test_scoring_in_chunks_writes_what_scoring_at_once_does(
+    local_project, scored_window
+):
+    """The module's window was scored in one chunk (the default size is larger);
+    scored 500 rows at a time, every row, prediction, feature and the drift report
+    are the same."""
+    outputs = local_project / "data" / "07_model_output"
+    reports = local_project / "data" / "08_reporting"
+    at_once = {name: pd.read_parquet(outputs / name) for name in OUTPUTS}
+    drift_at_once = json.loads((reports / "drift.json").read_text())
+    result = run_kedro(
+        local_project,
+        "--pipelines",
+        "batch_inference",
+        "--params",
+        f"run_id={scored_window},start_date={WINDOW[0]},end_date={WINDOW[1]},"
+        "batch_scoring.chunk_rows=500,batch_scoring.progress=log",
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    rows = len(at_once["batch_predictions.parquet"])
+    chunks = -(-rows // 500)
+    assert chunks > 2
+    assert f"batch inference: chunk {chunks}, {rows:,} of {rows:,} rows" in (
+        result.stdout + result.stderr
+    )
+    for name in OUTPUTS:
+        pd.testing.assert_frame_equal(
+            _sorted(pd.read_parquet(outputs / name)), _sorted(at_once[name])
+        )
+    drift_in_chunks = json.loads((reports / "drift.json").read_text())
+    assert drift_in_chunks["rows"] == drift_at_once["rows"] == rows
+    for name, entry in drift_at_once["features"].items():
+        assert drift_in_chunks["features"][name] == pytest.approx(entry), name
+    assert drift_in_chunks["prediction"] == pytest.approx(drift_at_once["prediction"])

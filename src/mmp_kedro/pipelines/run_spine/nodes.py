@@ -12,7 +12,8 @@ from typing import Any
 import pandas as pd
 
 from mmp_kedro.artifact import contract, registry
-from mmp_kedro.spine import SQLQueryRunner, run_loader_sql
+from mmp_kedro.config.scoring import BatchScoringParams
+from mmp_kedro.spine import SpineChunks, SQLQueryRunner, run_loader_sql
 
 log = logging.getLogger(__name__)
 
@@ -62,3 +63,20 @@ def load_batch_spine(
 ) -> pd.DataFrame:
     """The snapshot's spine with this run's context parameters bound."""
     return run_loader_sql(spine_loader, loader_sql, parameters, "loader_sql_snapshot")
+
+
+def load_spine_chunks(
+    spine_loader: SQLQueryRunner,
+    loader_sql: str,
+    parameters: dict[str, Any],
+    batch_scoring: BatchScoringParams,
+) -> SpineChunks:
+    """The snapshot's spine for this run's context parameters, read
+    ``batch_scoring.chunk_rows`` rows at a time as it is consumed."""
+    return SpineChunks(
+        spine_loader,
+        loader_sql,
+        parameters,
+        "loader_sql_snapshot",
+        batch_scoring.chunk_rows,
+    )
