@@ -283,11 +283,11 @@ TYPED_SQL = """
 SELECT * FROM (VALUES
  (1, CAST(NULL AS BIGINT), 1.5, 'a', TIMESTAMP '2025-01-01 10:00:00',
   TIMESTAMPTZ '2025-01-01 10:00:00+00', DATE '2025-01-02', TRUE,
-  CAST(1.25 AS NUMERIC(10, 2)), CAST(NULL AS VARCHAR), CAST(3 AS SMALLINT)),
+  CAST(1.25 AS NUMERIC(10, 2)), CAST(NULL AS VARCHAR), CAST(3 AS SMALLINT), CAST(0.5 AS REAL)),
  (2, CAST(5 AS BIGINT), NULL, NULL, TIMESTAMP '2025-01-02 10:00:00',
   TIMESTAMPTZ '2025-01-02 10:00:00+00', DATE '2025-01-03', FALSE,
-  CAST(2.5 AS NUMERIC(10, 2)), 'x', CAST(4 AS SMALLINT))
-) AS t(id, maybe, amount, name, seen, seen_utc, day, flag, price, note, small)
+  CAST(2.5 AS NUMERIC(10, 2)), 'x', CAST(4 AS SMALLINT), CAST(NULL AS REAL))
+) AS t(id, maybe, amount, name, seen, seen_utc, day, flag, price, note, small, ratio)
 WHERE id >= :lowest AND name IS DISTINCT FROM :name
 """
 TYPED_PARAMETERS = {"lowest": 0, "name": "a' OR '1'='1"}

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import adbc_driver_postgresql.dbapi as adbc_postgresql
 import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
@@ -26,8 +25,8 @@ _TO_PANDAS = {"coerce_temporal_nanoseconds": True, "date_as_object": True}
 
 def _as_pandas(table: pa.Table) -> pd.DataFrame:
     """``table`` with the column types pandas infers from the driver's Python values:
-    every integer int64 (float64 with a missing value), decimals float64 (pandas'
-    ``coerce_float``), UTC timestamps in ``UTC``."""
+    every integer int64 (float64 with a missing value), every float and decimal
+    float64 (pandas' ``coerce_float``), UTC timestamps in ``UTC``."""
     columns = [_pandas_like(_stored(column)) for column in table.columns]
     return pa.table(columns, names=table.column_names).to_pandas(**_TO_PANDAS)
 
@@ -47,7 +46,7 @@ def _pandas_like(column: pa.ChunkedArray) -> pa.ChunkedArray:
     kind = column.type
     if pa.types.is_integer(kind):
         return column.cast(pa.int64())
-    if pa.types.is_decimal(kind):
+    if pa.types.is_decimal(kind) or pa.types.is_floating(kind):
         return column.cast(pa.float64())
     if pa.types.is_timestamp(kind) and kind.tz in {"Etc/UTC", "GMT", "Etc/GMT"}:
         return column.cast(pa.timestamp(kind.unit, tz="UTC"))
@@ -112,19 +111,29 @@ def _postgresql_frames(
     parameters: dict[str, Any],
     chunk_rows: int | None,
 ) -> Iterator[pd.DataFrame]:
+    # Imported here: only loaders need it, never the artifact (its requirements).
+    import adbc_driver_postgresql.dbapi as adbc_postgresql
+    from adbc_driver_manager import Error as ADBCError
+
     # ADBC binds $1, $2...: the same statement compiled for that parameter style.
     dialect = type(connection.dialect)(paramstyle="numeric_dollar")
     compiled = sa.text(sql).compile(dialect=dialect)
     values = [parameters[name] for name in compiled.positiontup or []]
     uri = connection.engine.url.set(drivername="postgresql")
-    with (
-        adbc_postgresql.connect(uri.render_as_string(hide_password=False)) as own,
-        own.cursor() as cursor,
-    ):
-        for statement in session_sql:
-            cursor.execute(statement)
-        cursor.execute(compiled.string, values)
-        yield from _frames(cursor.fetch_record_batch(), chunk_rows)
+    try:
+        with (
+            adbc_postgresql.connect(uri.render_as_string(hide_password=False)) as own,
+            own.cursor() as cursor,
+        ):
+            for statement in session_sql:
+                cursor.execute(statement)
+            cursor.execute(compiled.string, values)
+            yield from _frames(cursor.fetch_record_batch(), chunk_rows)
+    except ADBCError as err:
+        # As SQLAlchemy raises the same DB-API error (DataError, ProgrammingError...).
+        raise sa.exc.DBAPIError.instance(
+            compiled.string, values, err, ADBCError
+        ) from err
 
 
 def _frames(

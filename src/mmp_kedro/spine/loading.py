@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import adbc_driver_manager.dbapi as adbc
 import duckdb
 import pandas as pd
 import sqlalchemy as sa
@@ -47,7 +46,7 @@ class DataSourceError(ValueError):
 
 
 #: An error of the database, through whichever driver fetched the rows.
-DatabaseError = sa.exc.DBAPIError | duckdb.Error | adbc.Error
+DatabaseError = sa.exc.DBAPIError | duckdb.Error
 
 
 def _reason(err: DatabaseError) -> str:
@@ -56,14 +55,12 @@ def _reason(err: DatabaseError) -> str:
 
 
 #: The database refused the statement or a bound value (through SQLAlchemy, or
-#: DuckDB's and ADBC's own errors when its rows are fetched as Arrow).
+#: DuckDB's own errors when its rows are fetched as Arrow).
 _REFUSED = (
     sa.exc.DataError,
     sa.exc.ProgrammingError,
     duckdb.DataError,
     duckdb.ProgrammingError,
-    adbc.DataError,
-    adbc.ProgrammingError,
 )
 
 
@@ -142,7 +139,7 @@ class SQLQueryRunner:
                 yield from fetch_frames(
                     connection, session_sql, sql, parameters, chunk_rows
                 )
-            except (sa.exc.DBAPIError, duckdb.Error, adbc.Error) as err:
+            except (sa.exc.DBAPIError, duckdb.Error) as err:
                 refusal = _refusal(err, sql, parameters)
                 if refusal is None:
                     raise
