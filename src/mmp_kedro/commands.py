@@ -20,7 +20,7 @@ from mmp_kedro.modeling.training_data import check_spine_sample
 from mmp_kedro.recipe import ResolvedRecipe
 from mmp_kedro.recipe.scaffold import known_models
 from mmp_kedro.recipe.schema import DEFAULT_TUNING_METRIC, TASK_METRICS
-from mmp_kedro.spine import run_loader_sql
+from mmp_kedro.spine import as_subquery, run_loader_sql
 
 
 def validate_recipe(project_path: Path, name: str, env: str, rows: int) -> str:
@@ -72,10 +72,10 @@ def _checks_before_a_training_run(session: KedroSession, env: str, rows: int) ->
 
 def _spine_sample(recipe: ResolvedRecipe, catalog: Any, rows: int) -> Any:
     source = recipe.spec.loader.source_uri
-    sql = recipe.loader_sql.strip().rstrip(";")
     sample = run_loader_sql(
         catalog.load("spine_loader"),
-        f"SELECT * FROM (\n{sql}\n) AS validate_sample LIMIT {int(rows)}",
+        f"SELECT * FROM {as_subquery(recipe.loader_sql, 'validate_sample')} "
+        f"LIMIT {int(rows)}",
         catalog.load("parameters"),
         source,
     )

@@ -36,6 +36,9 @@ def test_chunks_concatenate_to_the_whole_and_bind_every_value(engine) -> None:
         pd.concat(chunks, ignore_index=True), runner.query(sql, {"n": 7})
     )
     assert runner.count(sql, {"n": 7}) == 7
+    # As a loader SQL file may end: with a semicolon, or a comment on the last line.
+    assert runner.count(f"{sql};\n", {"n": 7}) == 7
+    assert runner.count(f"{sql}\n-- the last line", {"n": 7}) == 7
 
 
 def test_an_empty_result_keeps_its_columns(engine) -> None:

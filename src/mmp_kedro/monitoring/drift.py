@@ -146,18 +146,16 @@ class WindowTally:
         present = values.dropna()
         self._missing[name] += len(values) - len(present)
         if profile["kind"] == "numeric":
-            slots = np.searchsorted(
-                np.asarray(profile["edges"]), present.to_numpy(float), side="right"
-            )
-        else:
-            names = _category_names(profile)
-            observed = present.astype(str)
-            codes = pd.Categorical(
-                observed.where(observed.isin(profile["shares"]), OTHER),
-                categories=names,
-            ).codes
-            slots = codes[codes >= 0]
-        self._counts[name] += np.bincount(slots, minlength=len(self._counts[name]))
+            self._counts[name] += _bin_counts(present, profile["edges"])
+            return
+        observed = present.astype(str)
+        codes = pd.Categorical(
+            observed.where(observed.isin(profile["shares"]), OTHER),
+            categories=_category_names(profile),
+        ).codes
+        self._counts[name] += np.bincount(
+            codes[codes >= 0], minlength=len(self._counts[name])
+        )
 
     def _compare(
         self,
@@ -174,7 +172,7 @@ class WindowTally:
             "missing_rate": missing_rate,
             "missing_rate_change": missing_change,
         }
-        actual = counts / max(counts.sum(), 1)
+        actual = _shares(counts)
         if profile["kind"] == "numeric":
             result["psi"] = _psi(np.asarray(profile["shares"]), actual)
             distribution_drifted = result["psi"] > psi_threshold
@@ -265,7 +263,7 @@ def _profile(values: pd.Series, bins: int, max_categories: int) -> dict[str, Any
             "kind": "numeric",
             "missing_rate": missing_rate,
             "edges": inner,
-            "shares": _bin_shares(present, inner).tolist(),
+            "shares": _shares(_bin_counts(present, inner)).tolist(),
         }
     shares = present.astype(str).value_counts(normalize=True)
     kept = shares.iloc[:max_categories]
@@ -275,11 +273,15 @@ def _profile(values: pd.Series, bins: int, max_categories: int) -> dict[str, Any
     return {"kind": "categorical", "missing_rate": missing_rate, "shares": categories}
 
 
-def _bin_shares(values: pd.Series, inner_edges: list[float]) -> np.ndarray:
-    counts = np.bincount(
+def _bin_counts(values: pd.Series, inner_edges: list[float]) -> np.ndarray:
+    """How many of ``values`` fall in each bin (the outer ones open-ended)."""
+    return np.bincount(
         np.searchsorted(np.asarray(inner_edges), values.to_numpy(float), side="right"),
         minlength=len(inner_edges) + 1,
     )
+
+
+def _shares(counts: np.ndarray) -> np.ndarray:
     return counts / max(counts.sum(), 1)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import time
 from types import TracebackType
-from typing import Literal
 
 import rich
 from rich.progress import (
@@ -23,7 +22,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-Display = Literal["auto", "bar", "log", "off"]
+from mmp_kedro.config.scoring import ProgressDisplay
 
 
 class ChunkProgress:
@@ -40,7 +39,7 @@ class ChunkProgress:
         self,
         description: str,
         total_rows: int | None,
-        display: Display,
+        display: ProgressDisplay,
         logger: logging.Logger,
     ):
         if display == "auto":

@@ -15,6 +15,7 @@ from mmp_kedro.spine.loading import (
 )
 from mmp_kedro.spine.sql import (
     LoaderSQLError,
+    as_subquery,
     bind_parameter_names,
     output_columns,
     parse_loader_sql,
@@ -27,6 +28,7 @@ __all__ = [
     "SQLQueryRunner",
     "SpineChunks",
     "as_naive_utc",
+    "as_subquery",
     "bind_parameter_names",
     "normalise_event_timestamp",
     "output_columns",

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from mmp_kedro.spine.fetch import fetch_frames
 from mmp_kedro.spine.frames import normalise_event_timestamp
-from mmp_kedro.spine.sql import bind_parameter_names, table_names
+from mmp_kedro.spine.sql import as_subquery, bind_parameter_names, table_names
 
 
 class SQLQueryError(ValueError):
@@ -147,7 +147,7 @@ class SQLQueryRunner:
 
     def count(self, sql: str, parameters: dict[str, Any]) -> int:
         """How many rows ``sql`` returns (a progress bar's total)."""
-        counted = f"SELECT COUNT(*) AS row_count FROM ({sql}) AS counted"
+        counted = f"SELECT COUNT(*) AS row_count FROM {as_subquery(sql, 'counted')}"
         return int(self.query(counted, parameters)["row_count"].iloc[0])
 
     def _views_read_by(self, sql: str) -> list[str]:

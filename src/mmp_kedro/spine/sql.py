@@ -104,6 +104,12 @@ def declared_string_lengths(sql: str, source: str = "loader SQL") -> dict[str, i
     return lengths
 
 
+def as_subquery(sql: str, alias: str) -> str:
+    """``sql`` as ``(...) AS alias`` for an outer query: its trailing ``;`` dropped and
+    its own lines kept apart, so a last-line ``--`` comment cannot swallow the ``)``."""
+    return f"(\n{sql.strip().rstrip(';')}\n) AS {alias}"
+
+
 def table_names(sql: str) -> set[str]:
     """The tables ``sql`` reads by name (its CTEs excluded), lower-cased; empty for
     SQL that does not parse (running it will say why)."""
