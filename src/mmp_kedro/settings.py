@@ -8,6 +8,7 @@ from kedro.config import OmegaConfigLoader
 
 from mmp_kedro.config.loader import CONFIG_LOADER_ARGS  # noqa: F401 - read by Kedro
 from mmp_kedro.hooks import (
+    ExperimentHook,
     FeatureStoreHook,
     MlflowRunHook,
     ModelRegistryHook,
@@ -29,6 +30,9 @@ silence_third_party_noise()
 HOOKS = (
     # First: the pipelines, and Feast, causalml and scikit-learn with them, load after.
     CollectorHook(),
+    # Both tryfirst: pluggy calls the later-registered first, so the server is
+    # checked before the experiment is looked up on it.
+    ExperimentHook(),
     PreflightHook(),
     FeatureStoreHook(),
     RecipeHook(),

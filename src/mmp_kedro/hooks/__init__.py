@@ -4,6 +4,7 @@ Recipe validation runs ``tryfirst`` in ``before_pipeline_run``, before kedro-mlf
 opens a run there, so a broken recipe leaves no MLflow run at all.
 """
 
+from mmp_kedro.hooks.experiment import ExperimentHook
 from mmp_kedro.hooks.feature_store import FeatureStoreHook
 from mmp_kedro.hooks.interruption import RunInterruptionHook
 from mmp_kedro.hooks.mlflow_run import MlflowRunHook
@@ -17,6 +18,7 @@ from mmp_kedro.hooks.run_summary import RunSummaryHook
 from mmp_kedro.hooks.staged_outputs import StagedOutputsHook
 
 __all__ = [
+    "ExperimentHook",
     "FeatureStoreHook",
     "MlflowRunHook",
     "ModelRegistryHook",
