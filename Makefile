@@ -17,7 +17,8 @@ $(BIN)/python:
 # Bytecode compiled once here: with PYTHONDONTWRITEBYTECODE set (as on some CI
 # machines) every `kedro run` would otherwise compile its imports anew (~6 s each).
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/uv pip install --python $(BIN)/python --quiet --compile-bytecode -e ".[dev]"
+	$(BIN)/uv pip install --python $(BIN)/python --quiet --compile-bytecode -e ".[dev,spark]"
+	infra/ensure-java
 	touch $@
 
 install: $(VENV)/.installed

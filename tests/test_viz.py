@@ -1,5 +1,5 @@
-"""`kedro viz run` shows `train`, `batch_inference` and `evaluate` with their modular
-pipelines.
+"""`kedro viz run` shows `train`, `batch_inference`, `batch_inference_spark` and
+`evaluate` with their modular pipelines.
 
 Each stage's nodes carry a ``namespace``, which Kedro-Viz draws as a collapsible group:
 spine, augment, tune and package inside ``train`` (a kedro-mlflow ``PipelineML``),
@@ -51,6 +51,13 @@ BATCH_INFERENCE_TASKS = {
     "batch_inference.open_window_tally",
     "batch_inference.predict_batch",
     "batch_inference.report_drift",
+}
+BATCH_INFERENCE_SPARK_TASKS = {
+    "batch_inference_spark.require_run_id",
+    "batch_inference_spark.fetch_loader_sql",
+    "batch_inference_spark.load_spine_chunks",
+    "batch_inference_spark.distribute_spine",
+    "batch_inference_spark.score_spine_on_spark",
 }
 EVALUATE_TASKS = {
     "evaluate.require_run_id",
@@ -171,7 +178,7 @@ def _groups(graph: dict[str, Any]) -> set[str]:
 
 def test_viz_lists_the_entry_pipelines(viz_url):
     main = httpx.get(f"{viz_url}/api/main", timeout=30).json()
-    assert {"train", "batch_inference", "evaluate"} <= {
+    assert {"train", "batch_inference", "batch_inference_spark", "evaluate"} <= {
         p["id"] for p in main["pipelines"]
     }
 
@@ -212,6 +219,15 @@ def test_the_recipe_is_a_catalog_dataset_feeding_the_stages(viz_url):
     assert {"spine.load_spine", "tune.split_train_test"} <= {
         tasks[t] for t in readers if t in tasks
     }
+
+
+def test_batch_inference_spark_is_one_modular_pipeline(viz_url):
+    graph = _pipeline(viz_url, "batch_inference_spark")
+    tasks = _tasks(graph)
+    assert BATCH_INFERENCE_SPARK_TASKS == set(tasks), sorted(tasks)
+    assert _groups(graph) == {"batch_inference_spark"}
+    datasets = _datasets(graph)
+    assert datasets["batch_predictions_spark"]["dataset_type"].endswith("SparkDataset")
 
 
 def test_batch_inference_is_one_modular_pipeline(viz_url):

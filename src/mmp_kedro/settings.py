@@ -19,6 +19,7 @@ from mmp_kedro.hooks import (
     RecipeHook,
     RunInterruptionHook,
     RunSummaryHook,
+    SparkSessionHook,
     StagedOutputsHook,
 )
 from mmp_kedro.runtime.collector import CollectorHook
@@ -42,6 +43,7 @@ HOOKS = (
     PerformanceMonitoringHook(),
     RunInterruptionHook(),
     StagedOutputsHook(),
+    SparkSessionHook(),
     # Both trylast: pluggy calls the earlier-registered of two trylast hooks last,
     # so the model is registered before the summary, which shows it.
     ModelRegistryHook(),

@@ -21,10 +21,11 @@ CONFIG_LOADER_ARGS = {
     "config_patterns": {
         "feature_store": ["feature_store*", "feature_store*/**"],
         "mlflow": ["mlflow*", "mlflow*/**"],
+        "spark": ["spark*", "spark*/**"],
     },
-    # An env's mlflow.yml and parameters*.yml say only what differs from conf/base:
-    # they are merged into it key by key.
-    "merge_strategy": {"mlflow": "soft", "parameters": "soft"},
+    # An env's mlflow.yml, spark.yml and parameters*.yml say only what differs from
+    # conf/base: they are merged into it key by key.
+    "merge_strategy": {"mlflow": "soft", "parameters": "soft", "spark": "soft"},
     # `${oc.env:VAR,default}` in mlflow.yml (the tracking server's address) as well as
     # in credentials.yml. Secrets still belong in credentials.yml only.
     # `${run_scratch:<file>}`: a run's intermediate files, in a directory of its own.

@@ -15,6 +15,7 @@ from mmp_kedro.hooks.performance_monitoring import PerformanceMonitoringHook
 from mmp_kedro.hooks.preflight import PreflightHook
 from mmp_kedro.hooks.recipe import RecipeHook
 from mmp_kedro.hooks.run_summary import RunSummaryHook
+from mmp_kedro.hooks.spark_session import SparkSessionHook
 from mmp_kedro.hooks.staged_outputs import StagedOutputsHook
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "RecipeHook",
     "RunInterruptionHook",
     "RunSummaryHook",
+    "SparkSessionHook",
     "StagedOutputsHook",
 ]
