@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/batch_scale.py --events 20000          # smoke run
     .venv/bin/python benchmarks/batch_scale.py --chunk-rows 250000     # batch_scoring.chunk_rows
     .venv/bin/python benchmarks/batch_scale.py --keep                  # keep the copy, its logs
+    .venv/bin/python benchmarks/batch_scale.py --events 1000000 --spark # + batch_inference_spark
 
 Everything runs as a user would on LOCAL, no servers, in one throw-away copy of the
 project (``tests/project_helpers.copy_project``):
@@ -40,6 +41,14 @@ start-up is everything before that work (imports, the session, the run checks),
 measured from the process start to when the work began (line arrival times here).
 Peak RSS is the largest of ``/usr/bin/time -f %M`` (the largest single process;
 kedro runs the pipeline in one) and the polled sum over the process tree.
+
+With ``--spark`` each size is also scored by ``kedro run --pipelines
+batch_inference_spark`` (the same run and window, Spark in ``spark.yml``'s
+``local[2]``), right after the pandas path: its rows (of the written part files),
+wall time, rows/s of the work (from its first node to the end of the pipeline, the
+write included: Spark computes when the dataset saves) and peak RSS of the process
+tree (the JVM and its Python workers are children), and its rows/s over the pandas
+path's.
 
 The targets are then printed, each MET / NOT MET (or not measured, when a size was
 not run): 10M rows scored with peak RSS <= 4 GiB; rows/s at 1M / rows/s at 10M <=
@@ -355,6 +364,64 @@ def score(
     )
 
 
+@dataclass
+class SparkScored:
+    events: int
+    rows: int
+    wall: float
+    work: float | None
+    peak_mb: float
+
+    @property
+    def rate(self) -> float | None:
+        return self.rows / self.work if self.work else None
+
+
+SPARK_FIRST_NODE = "distribute_spine"
+PIPELINE_DONE = "Pipeline execution completed"
+
+
+def score_on_spark(project: Path, run_id: str, events: int, logs: Path) -> SparkScored:
+    output = project / "data" / "07_model_output" / "batch_predictions_spark"
+    shutil.rmtree(output, ignore_errors=True)
+    start, end = SCORE_WINDOW
+    run = must(
+        measure(
+            kedro("run", "--pipelines", "batch_inference_spark")
+            + ["--params", f"run_id={run_id},start_date={start},end_date={end}"],
+            project,
+            logs / f"batch_inference_spark_{events}.log",
+        ),
+        f"kedro run --pipelines batch_inference_spark ({events} events)",
+    )
+    began = next((t for t, line in run.lines if SPARK_FIRST_NODE in line), None)
+    ended = next((t for t, line in run.lines if PIPELINE_DONE in line), None)
+    rows = sum(pq.ParquetFile(f).metadata.num_rows for f in output.glob("*.parquet"))
+    work = ended - began if began is not None and ended is not None else None
+    return SparkScored(events, rows, run.wall, work, run.peak_mb)
+
+
+def report_spark(results: list[Scored], spark: list[SparkScored]) -> None:
+    print()
+    print("batch_inference_spark (Spark local[2]) against batch_inference (pandas)")
+    header = (
+        f"{'events':>11} {'rows scored':>12} {'wall s':>8} {'work s':>8} "
+        f"{'rows/s':>10} {'peak RSS MiB':>12} {'rows/s vs pandas':>16}"
+    )
+    print(header)
+    print("-" * len(header))
+    pandas_rate = {r.events: r.rate for r in results}
+    for r in spark:
+        base = pandas_rate.get(r.events)
+        ratio = f"{r.rate / base:.2f}x" if r.rate and base else "n/a"
+        work = "n/a" if r.work is None else f"{r.work:.1f}"
+        rate = "n/a" if r.rate is None else f"{r.rate:,.0f}"
+        print(
+            f"{r.events:>11,} {r.rows:>12,} {r.wall:>8.1f} {work:>8} {rate:>10} "
+            f"{r.peak_mb:>12,.0f} {ratio:>16}"
+        )
+
+
 def verdict(ok: bool) -> str:
     return "MET" if ok else "NOT MET"
 
@@ -444,6 +511,9 @@ def main() -> None:
     parser.add_argument(
         "--keep", action="store_true", help="keep the project copy and its logs"
     )
+    parser.add_argument(
+        "--spark", action="store_true", help="also score with batch_inference_spark"
+    )
     args = parser.parse_args()
     sizes = sorted(set(args.events))
 
@@ -460,7 +530,8 @@ def main() -> None:
         prepared = prepare_data(project, sizes[0], logs, materialize[sizes[0]])
         mlflow_client(project).search_experiments()  # the store's migrations, once
         run_id = train(project, logs)
-        results = []
+        results: list[Scored] = []
+        spark_results: list[SparkScored] = []
         for events in sizes:
             if events != sizes[0]:
                 prepared = prepare_data(project, events, logs, materialize[events])
@@ -478,7 +549,17 @@ def main() -> None:
                 flush=True,
             )
             results.append(result)
+            if args.spark:
+                on_spark = score_on_spark(project, run_id, events, logs)
+                print(
+                    f"{events:,} events on Spark: {on_spark.rows:,} rows scored in "
+                    f"{on_spark.wall:.1f} s",
+                    flush=True,
+                )
+                spark_results.append(on_spark)
         report(results, args.chunk_rows)
+        if spark_results:
+            report_spark(results, spark_results)
     finally:
         if args.keep:
             print(f"\nproject copy and logs kept in {tmp}")

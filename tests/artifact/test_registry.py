@@ -14,23 +14,24 @@ from mmp_kedro.monitoring.performance import AlertThresholds
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 THRESHOLDS = AlertThresholds(improvement_threshold=0.02, degradation_threshold=-0.01)
+#: conf/base's model_registry, onto which an env's parameters are soft-merged.
+SHIPPED = yaml.safe_load(
+    (PROJECT_ROOT / "conf" / "base" / "parameters_registry.yml").read_text()
+)[registry.CONF_KEY]
 
 
 def test_shipped_config_is_valid() -> None:
-    raw = yaml.safe_load(
-        (PROJECT_ROOT / "conf" / "base" / "parameters_registry.yml").read_text()
-    )[registry.CONF_KEY]
-    config = registry.parse_config(raw, source="conf/base")
+    config = registry.parse_config(SHIPPED, source="conf/base")
     assert config.enabled
     assert config.model_name("conversion_classifier") == "mmp-conversion_classifier"
 
 
 def test_a_name_in_conf_overrides_the_template() -> None:
     config = registry.parse_config(
-        {"name_template": "team-{recipe}-model", "names": {"churn": "churn_prod"}},
+        {**SHIPPED, "name_template": "team-{recipe}-model", "names": {"churn": "a"}},
         source="test",
     )
-    assert config.model_name("churn") == "churn_prod"
+    assert config.model_name("churn") == "a"
     assert config.model_name("ltv") == "team-ltv-model"
 
 
@@ -46,10 +47,19 @@ def test_a_name_in_conf_overrides_the_template() -> None:
 )
 def test_a_bad_config_names_the_source_and_field(raw: dict, fragment: str) -> None:
     with pytest.raises(ValueError) as raised:
-        registry.parse_config(raw, source="parameters of env 'local'")
+        registry.parse_config({**SHIPPED, **raw}, source="parameters of env 'local'")
     message = str(raised.value)
     assert message.startswith("parameters of env 'local': model_registry")
     assert fragment in message
+
+
+def test_a_missing_section_or_field_is_named() -> None:
+    with pytest.raises(ValueError, match="model_registry is missing"):
+        registry.parse_config(None, source="parameters of env 'local'")
+    with pytest.raises(ValueError, match="model_registry.enabled: Field required"):
+        registry.parse_config(
+            {"name_template": "mmp-{recipe}", "names": {}}, source="conf/base"
+        )
 
 
 def test_the_first_version_is_promoted() -> None:

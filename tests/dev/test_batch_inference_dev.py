@@ -134,3 +134,27 @@ def test_intermediates_hold_the_joined_features(
         )
         > 0
     )
+
+
+def test_the_drift_report_is_a_row_of_the_dev_database(
+    batch_run: dict[str, Any], dev_engine: sa.Engine
+) -> None:
+    """DEV keeps drift reports in PostgreSQL (``public.batch_drift_reports``), one row
+    per scored window, with its run id and verdict beside the JSON report."""
+    assert batch_run["result"].returncode == 0, batch_run["result"].stderr[-4000:]
+    with dev_engine.connect() as connection:
+        run_id, verdict, report = connection.execute(
+            sa.text(
+                "SELECT run_id, verdict, report FROM public.batch_drift_reports "
+                "WHERE run_id = :run_id ORDER BY written_at DESC LIMIT 1"
+            ),
+            {"run_id": batch_run["run_id"]},
+        ).one()
+    window = {"start": WINDOW[0], "end": WINDOW[1]}
+    scored = _scalar(
+        dev_engine, f"SELECT count(*) FROM public.events WHERE {IN_WINDOW}", **window
+    )
+    assert (run_id, verdict) == (batch_run["run_id"], report["verdict"])
+    assert verdict in {"stable", "drifted"}
+    assert report["rows"] == scored
+    assert {"age", "ltv"} <= set(report["features"])

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 import mlflow
 from mlflow.exceptions import MlflowException
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from mmp_kedro.monitoring.performance import (
     METRIC_DIRECTIONS,
@@ -63,15 +63,16 @@ _ACCEPTED_URIS = "models:/<name>@<alias> or models:/<name>/<version>"
 
 
 class RegistryConfig(BaseModel):
-    """The ``model_registry`` parameters."""
+    """The ``model_registry`` parameters; their values are in
+    ``conf/base/parameters_registry.yml``, not here."""
 
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool = True
+    enabled: bool
     #: A recipe's registered-model name; ``{recipe}`` is the recipe's name.
-    name_template: str = "mmp-{recipe}"
+    name_template: str
     #: Per-recipe names, overriding the template.
-    names: dict[str, str] = Field(default_factory=dict)
+    names: dict[str, str]
 
     @field_validator("name_template")
     @classmethod
@@ -100,10 +101,14 @@ class RegistryConfig(BaseModel):
 
 
 def parse_config(raw: dict | None, source: str) -> RegistryConfig:
-    """Validated config (the defaults when the key is absent); errors name
-    ``source`` and the field, like recipe errors."""
+    """Validated config; errors name ``source`` and the field, like recipe errors."""
+    if raw is None:
+        raise ValueError(
+            f"{source}: {CONF_KEY} is missing (conf/base/parameters_registry.yml "
+            "defines it; an env's parameters may override its fields)"
+        )
     try:
-        return RegistryConfig.model_validate(raw or {})
+        return RegistryConfig.model_validate(raw)
     except ValidationError as err:
         first = err.errors()[0]
         field = ".".join(str(part) for part in first["loc"])

@@ -1,6 +1,6 @@
 """A recipe's ``validation`` section on LOCAL, end to end: `kedro run --pipelines
-train` with a temporal split (classification) and a group split (uplift), and what
-the run records about its splits in ``training_methodology.json``."""
+train` with a temporal and a group split, for the classification and the causal
+recipe, and what the run records about its splits in ``training_methodology.json``."""
 
 from __future__ import annotations
 
@@ -42,17 +42,36 @@ def train_with_validation(
     return run, json.loads(Path(path).read_text())
 
 
+RECIPES = ("conversion_classifier", "uplift_model_exp3")
+#: The classifier's temporal run is calibrated too (a causal model has no
+#: probabilities to calibrate).
+TEMPORAL = {
+    "conversion_classifier": {
+        "split": "temporal",
+        "calibration": {"method": "isotonic"},
+    },
+    "uplift_model_exp3": {"split": "temporal"},
+}
+
+
 @pytest.fixture(scope="module")
-def temporal_calibrated_run(local_project):
-    return train_with_validation(
-        local_project,
-        "conversion_classifier",
-        {"split": "temporal", "calibration": {"method": "isotonic"}},
-    )
+def temporal_runs(local_project):
+    """recipe -> (run, methodology), each trained once, when a test first asks."""
+    trained: dict[str, tuple[Any, dict]] = {}
+
+    def of(recipe: str) -> tuple[Any, dict]:
+        if recipe not in trained:
+            trained[recipe] = train_with_validation(
+                local_project, recipe, TEMPORAL[recipe]
+            )
+        return trained[recipe]
+
+    return of
 
 
-def test_a_temporal_split_tests_on_the_latest_rows(temporal_calibrated_run):
-    _, methodology = temporal_calibrated_run
+@pytest.mark.parametrize("recipe", RECIPES)
+def test_a_temporal_split_tests_on_the_latest_rows(temporal_runs, recipe):
+    _, methodology = temporal_runs(recipe)
     split = methodology["split"]
     assert split["strategy"] == "temporal"
     assert split["column"] == "event_timestamp"
@@ -64,11 +83,9 @@ def test_a_temporal_split_tests_on_the_latest_rows(temporal_calibrated_run):
     assert methodology["train_test_split_method"].startswith("temporal")
 
 
-def test_a_calibrated_classifier_logs_its_calibration(
-    local_project, temporal_calibrated_run
-):
+def test_a_calibrated_classifier_logs_its_calibration(local_project, temporal_runs):
     """Calibration metrics before and after, and the reliability diagram."""
-    run, _ = temporal_calibrated_run
+    run, _ = temporal_runs("conversion_classifier")
     metrics = run.data.metrics
     for name in ("brier_score", "expected_calibration_error"):
         assert 0 <= metrics[name] <= 1
@@ -82,11 +99,10 @@ def test_a_calibrated_classifier_logs_its_calibration(
     assert "reliability_diagram.png" in plots
 
 
-def test_a_group_split_shares_no_user_between_train_and_test(local_project):
+@pytest.mark.parametrize("recipe", RECIPES)
+def test_a_group_split_shares_no_user_between_train_and_test(local_project, recipe):
     _, methodology = train_with_validation(
-        local_project,
-        "uplift_model_exp3",
-        {"split": "group", "group_col": "user_id"},
+        local_project, recipe, {"split": "group", "group_col": "user_id"}
     )
     split = methodology["split"]
     assert (split["strategy"], split["column"]) == ("group", "user_id")
@@ -97,7 +113,8 @@ def test_a_group_split_shares_no_user_between_train_and_test(local_project):
         [],
         {"events": str(local_project / "data" / "01_raw" / "events.parquet")},
     )
-    sql = (local_project / "recipes/sql/loaders/user_session_spine.sql").read_text()
+    spec = yaml.safe_load((local_project / "recipes" / f"{recipe}.yaml").read_text())
+    sql = (local_project / spec["loader"]["source_uri"]).read_text()
     spine = runner.query(
         sql, {"start_date": window["start_date"], "end_date": window["end_date"]}
     )
