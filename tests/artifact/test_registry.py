@@ -226,3 +226,40 @@ def test_unknown_names_aliases_and_versions_are_named(
     with pytest.raises(ValueError) as raised:
         registry.resolve_model_uri(uri)
     assert fragment in str(raised.value)
+
+
+def test_a_champion_promoted_while_registering_is_the_one_compared_with(
+    tracking_store: mlflow.MlflowClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run B beats the champion it read first (A), but while B's version is being
+    registered run C, better still, ends and is promoted: B stays challenger, its
+    tags naming C as the champion it was compared with."""
+    name = "mmp-registry-race"
+    first = registry.register_run(_trained_run(0.70), name, "roc_auc", THRESHOLDS)
+    contender, faster = _trained_run(0.75), _trained_run(0.90)
+    register_model = mlflow.register_model
+    meanwhile: list[registry.Registration] = []
+    interleaved = []
+
+    def register_while_another_run_ends(*args, **kwargs):
+        if not interleaved:  # once: C's own registration goes straight through
+            interleaved.append(True)
+            meanwhile.append(registry.register_run(faster, name, "roc_auc", THRESHOLDS))
+        return register_model(*args, **kwargs)
+
+    monkeypatch.setattr(mlflow, "register_model", register_while_another_run_ends)
+    late = registry.register_run(contender, name, "roc_auc", THRESHOLDS)
+
+    (other,) = meanwhile
+    assert other.promotion.verdict == "improved"
+    assert other.champion_run_id == first.run_id
+    assert late.promotion.verdict == "degraded"
+    assert late.champion_run_id == faster
+    assert tracking_store.get_registered_model(name).aliases == {
+        registry.CHAMPION: int(other.version),
+        registry.CHALLENGER: int(late.version),
+    }
+    tags = tracking_store.get_model_version(name, late.version).tags
+    assert tags[registry.CHAMPION_RUN_ID_TAG] == faster
+    assert tags[registry.PROMOTED_TAG] == "false"
+    assert tags[registry.VERDICT_TAG] == "degraded"

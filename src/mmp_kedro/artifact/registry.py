@@ -243,26 +243,53 @@ def register_run(
     alias it ``challenger``, and ``champion`` when :func:`decide_promotion` says so.
 
     The champion is read before the version is registered, so it is never compared
-    with itself.
+    with itself, and read again once it is: registering copies the model's files
+    and takes seconds, in which a run that ended meanwhile may have promoted its
+    own version. The decision is then made again against that champion. MLflow has
+    no lock: two runs ending within the milliseconds between that read and the
+    alias update can still both promote.
     """
     client = client or mlflow.MlflowClient()
     run = client.get_run(run_id)
     champion = _current_champion(client, name)
-    champion_metrics = (
-        client.get_run(champion.run_id).data.metrics if champion is not None else None
-    )
-    promotion = decide_promotion(run.data.metrics, champion_metrics, metric, thresholds)
-    champion_run_id = champion.run_id if champion is not None else None
-    champion_version = str(champion.version) if champion is not None else None
+    promotion = _decide(client, run, champion, metric, thresholds)
     version = mlflow.register_model(
         _logged_model_uri(run),
         name,
-        tags=promotion_tags(promotion, run_id, champion_run_id, champion_version),
+        tags=promotion_tags(promotion, run_id, *_identity(champion)),
     )
-    client.set_registered_model_alias(name, CHALLENGER, version.version)
+    version_id = str(version.version)
+    client.set_registered_model_alias(name, CHALLENGER, version_id)
+    latest = _current_champion(client, name)
+    if _identity(latest) != _identity(champion):
+        champion = latest
+        promotion = _decide(client, run, champion, metric, thresholds)
+        tags = promotion_tags(promotion, run_id, *_identity(champion))
+        for key, value in tags.items():
+            client.set_model_version_tag(name, version_id, key, value)
     if promotion.promote:
-        client.set_registered_model_alias(name, CHAMPION, version.version)
-    return Registration(name, str(version.version), run_id, promotion, champion_run_id)
+        client.set_registered_model_alias(name, CHAMPION, version_id)
+    return Registration(name, version_id, run_id, promotion, _identity(champion)[0])
+
+
+def _decide(
+    client: mlflow.MlflowClient,
+    run: Any,
+    champion: Any | None,
+    metric: str,
+    thresholds: AlertThresholds,
+) -> Promotion:
+    champion_metrics = (
+        client.get_run(champion.run_id).data.metrics if champion is not None else None
+    )
+    return decide_promotion(run.data.metrics, champion_metrics, metric, thresholds)
+
+
+def _identity(version: Any | None) -> tuple[str | None, str | None]:
+    """(run id, version) of a model version, (None, None) for none."""
+    if version is None:
+        return None, None
+    return version.run_id, str(version.version)
 
 
 def _current_champion(client: mlflow.MlflowClient, name: str) -> Any | None:
