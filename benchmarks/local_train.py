@@ -2,7 +2,7 @@
 written by hand (`benchmarks/handwritten_train.py`), and its peak memory.
 
     .venv/bin/python benchmarks/local_train.py [--events 10000|200000] [--rounds 3]
-    .venv/bin/python benchmarks/local_train.py --rss-events 1000000
+    .venv/bin/python benchmarks/local_train.py --rss-events 1000000 [--rss-trials 2]
     git worktree add /tmp/before <commit>
     .venv/bin/python benchmarks/local_train.py --a /tmp/before [--rounds 3]
 
@@ -326,6 +326,15 @@ def versus_handwritten(args: argparse.Namespace, tmp: Path, raw: Path) -> None:
 
 def peak_rss(args: argparse.Namespace, tmp: Path, raw: Path) -> None:
     project = prepared_project(ROOT, tmp / "project", raw)
+    if args.rss_trials is not None:  # peak memory is the data's, not the trials'
+        recipe = project / "recipes" / f"{RECIPE}.yaml"
+        recipe.write_text(
+            re.sub(
+                r"(?m)^(  n_trials: )\d+",
+                rf"\g<1>{args.rss_trials}",
+                recipe.read_text(),
+            )
+        )
     commands = {"kedro run": kedro_command() + ["--params", f"recipe={RECIPE}"]}
     if args.rss_handwritten:
         commands["hand-written"] = [
@@ -334,7 +343,8 @@ def peak_rss(args: argparse.Namespace, tmp: Path, raw: Path) -> None:
             "--project",
             str(project),
         ]
-    print(f"recipe {RECIPE}, {args.rss_events} events")
+    trials = f", {args.rss_trials} trials" if args.rss_trials is not None else ""
+    print(f"recipe {RECIPE}, {args.rss_events} events{trials}")
     for name, command in commands.items():
         wall, output = run_timed(
             ["/usr/bin/time", "-f", "peak-rss-kb %M"] + command,
@@ -391,6 +401,11 @@ def main() -> None:
     parser.add_argument("--a", type=Path, help="another checkout to compare with")
     parser.add_argument(
         "--rss-events", type=int, help="peak RSS of one kedro run on this many rows"
+    )
+    parser.add_argument(
+        "--rss-trials",
+        type=int,
+        help="with --rss-events: the recipe's n_trials in the copy (fewer fits)",
     )
     parser.add_argument(
         "--rss-handwritten",
