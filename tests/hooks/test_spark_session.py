@@ -38,7 +38,8 @@ def test_a_run_without_spark_nodes_starts_no_spark(kedro_context):
 def test_a_spark_run_gets_a_configured_session_stopped_at_its_end(
     kedro_context, local_project, monkeypatch
 ):
-    monkeypatch.delenv("SPARK_MASTER", raising=False)
+    for name in ("SPARK_MASTER", "SPARK_DRIVER_HOST"):
+        monkeypatch.delenv(name, raising=False)
     hook = SparkSessionHook()
     hook.after_context_created(kedro_context("local"))
     hook.before_pipeline_run(_pipeline(SPARK_NODE_TAG))
@@ -47,6 +48,7 @@ def test_a_spark_run_gets_a_configured_session_stopped_at_its_end(
         assert spark is not None
         assert spark.conf.get("spark.master") == "local[2]"
         assert spark.conf.get("spark.sql.session.timeZone") == "UTC"
+        assert spark.conf.get("spark.driver.host") == "127.0.0.1"
         assert _worker_env(spark) == {
             "MMP_PROJECT_PATH": str(local_project),
             "KEDRO_ENV": "local",

@@ -23,6 +23,7 @@ def spark():
     session = (
         SparkSession.builder.master("local[2]")
         .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
         .getOrCreate()
     )
     yield session
