@@ -6,7 +6,6 @@ import mlflow
 from kedro.config import MissingConfigException
 from kedro.framework.context import KedroContext
 from kedro.framework.hooks import hook_impl
-from kedro_mlflow.config.kedro_mlflow_config import KedroMlflowConfig, _validate_uri
 from mlflow import MlflowClient
 
 from mmp_kedro.services.preflight import resolved_config
@@ -20,6 +19,13 @@ class ExperimentHook:
 
     @hook_impl(tryfirst=True)
     def after_context_created(self, context: KedroContext) -> None:
+        # Imported here, once kedro-mlflow's plugin has imported it under the
+        # project's warning filters: at settings' import it warns (pydantic).
+        from kedro_mlflow.config.kedro_mlflow_config import (
+            KedroMlflowConfig,
+            _validate_uri,
+        )
+
         if mlflow.active_run() is not None:  # kedro-mlflow then ignores mlflow.yml
             return
         try:

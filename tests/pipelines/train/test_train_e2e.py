@@ -176,8 +176,9 @@ print(json.dumps({
 
 #: Imported by the libraries only because they are installed here (each import sits in
 #: a try/except ImportError): shap's plots try IPython, sklearn's test helpers pytest,
-#: fsspec lz4, and JSON encoders orjson. With their dependencies, they may be absent.
-OPTIONAL_IMPORTS = ("ipython", "pytest", "lz4", "orjson")
+#: fsspec lz4, JSON encoders orjson, and MLflow's schema types pyspark (the `spark`
+#: extra, for batch_inference_spark). With their dependencies, they may be absent.
+OPTIONAL_IMPORTS = ("ipython", "pytest", "lz4", "orjson", "pyspark")
 
 
 def requirement_closure(requirements: list[str]) -> set[str]:
