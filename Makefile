@@ -8,7 +8,7 @@ RECIPE ?= uplift_model_exp3
 EVENTS ?= 10000
 export KEDRO_DISABLE_TELEMETRY := 1
 
-.PHONY: install data train test dev-up dev-down benchmark clean
+.PHONY: install java data train test dev-up dev-down benchmark clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,10 +18,14 @@ $(BIN)/python:
 # machines) every `kedro run` would otherwise compile its imports anew (~6 s each).
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/uv pip install --python $(BIN)/python --quiet --compile-bytecode -e ".[dev,spark]"
-	infra/ensure-java
 	touch $@
 
 install: $(VENV)/.installed
+
+# Java 17+ for Spark (batch_inference_spark and its tests), from the OS packages
+# when absent; LOCAL training does not need it.
+java:
+	infra/ensure-java
 
 # LOCAL sample data (deterministic) and the embedded Feast registry/online store.
 data/feast/registry.db: $(VENV)/.installed
@@ -40,7 +44,7 @@ dev-down:
 	infra/dev-stack down
 
 # The DEV tests talk to the stack: start it (idempotent) and hand .env to pytest.
-test: dev-up
+test: dev-up java
 	set -a && . ./.env && set +a && $(BIN)/python -m pytest
 
 benchmark: data/feast/registry.db dev-up
