@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from kedro.io import AbstractDataset, DatasetError
 from sqlalchemy.dialects.postgresql import JSONB
 
+from mmp_kedro.datasets.connection import LazyEngine
+
 
 class ReportTableDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
     """Each save appends one report (a drift report of a scored window) to a table,
@@ -31,12 +33,9 @@ class ReportTableDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
         schema: str | None = None,
         metadata: dict[str, Any] | None = None,
     ):
-        if not credentials or not credentials.get("con"):
-            raise DatasetError(
-                f"ReportTableDataset '{table_name}' needs credentials with a 'con' "
-                "SQLAlchemy URL (set it in credentials.yml from an environment variable)"
-            )
-        self._url = sa.engine.make_url(credentials["con"])
+        self._connection = LazyEngine(
+            credentials, f"ReportTableDataset '{table_name}'", pool_pre_ping=True
+        )
         self._table = sa.Table(
             table_name,
             sa.MetaData(schema=schema),
@@ -45,14 +44,11 @@ class ReportTableDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
             sa.Column("verdict", sa.String(32)),
             sa.Column("report", sa.JSON().with_variant(JSONB(), "postgresql")),
         )
-        self._engine: sa.Engine | None = None
         self.metadata = metadata
 
     @property
     def engine(self) -> sa.Engine:
-        if self._engine is None:
-            self._engine = sa.create_engine(self._url, pool_pre_ping=True)
-        return self._engine
+        return self._connection.get()
 
     def save(self, data: dict[str, Any]) -> None:
         row = {
@@ -85,11 +81,11 @@ class ReportTableDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
     def _shown(self) -> str:
         name = self._table.name
         table = f"{self._table.schema}.{name}" if self._table.schema else name
-        return f"table {table} at {self._url.render_as_string(hide_password=True)}"
+        return f"table {table} at {self._connection.shown()}"
 
     def _describe(self) -> dict[str, Any]:
         return {
             "table_name": self._table.name,
             "schema": self._table.schema,
-            "con": self._url.render_as_string(hide_password=True),
+            "con": self._connection.shown(),
         }

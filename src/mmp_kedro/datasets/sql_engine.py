@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from kedro.io import AbstractDataset, DatasetError
 
+from mmp_kedro.datasets.connection import LazyEngine
 from mmp_kedro.spine import SQLQueryRunner
 
 
@@ -40,23 +40,15 @@ class SQLEngineDataset(AbstractDataset[None, SQLQueryRunner]):
         engine_args: dict[str, Any] | None = None,
         metadata: dict[str, Any] | None = None,
     ):
-        if not credentials or not credentials.get("con"):
-            raise DatasetError(
-                "SQLEngineDataset needs credentials with a 'con' SQLAlchemy URL "
-                "(set it in credentials.yml from an environment variable)"
-            )
-        self._url = sa.engine.make_url(credentials["con"])
-        self._engine_args = dict(engine_args or {})
-        self._engine: sa.Engine | None = None
+        self._engine = LazyEngine(
+            credentials, "SQLEngineDataset", **(engine_args or {})
+        )
         self._init_sql = list(init_sql or [])
         self._parquet_views = dict(parquet_views or {})
         self.metadata = metadata
 
     def load(self) -> SQLQueryRunner:
-        # Created on first load: some dialects (BigQuery) build a client eagerly.
-        if self._engine is None:
-            self._engine = sa.create_engine(self._url, **self._engine_args)
-        return SQLQueryRunner(self._engine, self._init_sql, self._parquet_views)
+        return SQLQueryRunner(self._engine.get(), self._init_sql, self._parquet_views)
 
     def save(self, data: None) -> None:
         raise DatasetError("SQLEngineDataset is read-only: it runs loader SQL")
@@ -69,7 +61,7 @@ class SQLEngineDataset(AbstractDataset[None, SQLQueryRunner]):
     def _describe(self) -> dict[str, Any]:
         # Never the URL itself: it may hold a password.
         return {
-            "backend": self._url.get_backend_name(),
+            "backend": self._engine.url.get_backend_name(),
             "init_sql": len(self._init_sql),
             "parquet_views": sorted(self._parquet_views),
         }

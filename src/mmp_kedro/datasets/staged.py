@@ -23,6 +23,8 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 from kedro.io import AbstractDataset, DatasetError
 
+from mmp_kedro.datasets.connection import LazyEngine
+
 
 def _staging_token() -> str:
     return f"{os.getpid()}_{uuid.uuid4().hex[:8]}"
@@ -164,28 +166,22 @@ class StagedSQLTableDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         save_args: dict[str, Any] | None = None,
         metadata: dict[str, Any] | None = None,
     ):
-        if not credentials or not credentials.get("con"):
-            raise DatasetError(
-                f"StagedSQLTableDataset '{table_name}' needs credentials with a 'con' "
-                "SQLAlchemy URL (set it in credentials.yml from an environment variable)"
-            )
+        self._connection = LazyEngine(
+            credentials, f"StagedSQLTableDataset '{table_name}'", pool_pre_ping=True
+        )
         self._table = table_name
-        self._url = sa.engine.make_url(credentials["con"])
         save_args = dict(save_args or {})
         save_args.pop("if_exists", None)
         self._schema = save_args.pop("schema", None)
         if save_args.get("method") == "copy":
             save_args["method"] = copy_rows
         self._save_args = {"index": False, **save_args}
-        self._engine: sa.Engine | None = None
         self._staged: str | None = None
         self.metadata = metadata
 
     @property
     def engine(self) -> sa.Engine:
-        if self._engine is None:
-            self._engine = sa.create_engine(self._url, pool_pre_ping=True)
-        return self._engine
+        return self._connection.get()
 
     def _qualified(self, table: str) -> str:
         quote = self.engine.dialect.identifier_preparer.quote
@@ -250,7 +246,7 @@ class StagedSQLTableDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         return {
             "table_name": self._table,
             "schema": self._schema,
-            "con": self._url.render_as_string(hide_password=True),
+            "con": self._connection.shown(),
             "staged": self._staged,
         }
 
