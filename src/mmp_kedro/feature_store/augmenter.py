@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import pyarrow.compute as pc
 
 from mmp_kedro.feature_store.binding import entity_join_keys, get_feature_store
 from mmp_kedro.recipe import RecipeError, ResolvedRecipe
@@ -119,11 +120,13 @@ def historical_features(
         .get_historical_features(
             entity_df=entity_df, features=features.refs, full_feature_names=False
         )
-        .to_df()
+        .to_arrow()
     )
-    # Offline stores may reorder rows: restore the spine's order exactly.
-    joined = joined.sort_values(_ROW_ID).reset_index(drop=True)
-    return {name: joined[name] for name in features.columns}
+    # Offline stores may reorder rows: restore the spine's order exactly. Only the
+    # feature columns become pandas (the entity columns are the spine's already).
+    in_spine_order = pc.sort_indices(joined[_ROW_ID])
+    frame = joined.select(features.columns).take(in_spine_order).to_pandas()
+    return {name: frame[name] for name in features.columns}
 
 
 def online_features(spine: pd.DataFrame, features: FeatureSet) -> dict[str, list[Any]]:
