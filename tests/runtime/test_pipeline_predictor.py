@@ -1,4 +1,5 @@
-"""PipelinePredictor predicts what KedroPipelineModel.predict predicts, set up once."""
+"""PipelinePredictor predicts what KedroPipelineModel.predict predicts, set up once;
+FramePredictor what the loaded pyfunc model predicts, its input checked alike."""
 
 from __future__ import annotations
 
@@ -9,9 +10,14 @@ from kedro.pipeline import Node, Pipeline
 from kedro.runner import SequentialRunner
 from kedro_datasets.pickle import PickleDataset
 from kedro_mlflow.mlflow import KedroPipelineModel
+from mlflow.exceptions import MlflowException
+from mlflow.models import Model, ModelSignature
+from mlflow.pyfunc import PyFuncModel
+from mlflow.pyfunc.model import _PythonModelPyfuncWrapper
+from mlflow.types.schema import AnyType, ColSpec, ParamSchema, ParamSpec, Schema
 
 from mmp_kedro.runtime.inference_runner import InferenceRunner
-from mmp_kedro.runtime.pipeline_predictor import PipelinePredictor
+from mmp_kedro.runtime.pipeline_predictor import FramePredictor, PipelinePredictor
 
 
 def _scaled(spine: pd.DataFrame, factor: float, offset: float) -> pd.DataFrame:
@@ -93,3 +99,67 @@ def test_a_missing_param_is_a_key_error_naming_it(pipeline_model) -> None:
 def test_an_artifact_with_another_runner_is_refused(pipeline_model) -> None:
     with pytest.raises(ValueError, match="InferenceRunner, got SequentialRunner"):
         PipelinePredictor(pipeline_model(SequentialRunner()))
+
+
+def _pyfunc(pipeline_model: KedroPipelineModel) -> PyFuncModel:
+    """``pipeline_model`` as ``mlflow.pyfunc.load_model`` hands it out, with a
+    signature like the artifact's: an ``any`` timestamp, an optional label."""
+    signature = ModelSignature(
+        inputs=Schema(
+            [
+                ColSpec("double", "value"),
+                ColSpec(AnyType(), "event_timestamp"),
+                ColSpec("long", "label", required=False),
+            ]
+        ),
+        params=ParamSchema(
+            [ParamSpec("offset", "double", 0.5), ParamSpec("mode", "string", "batch")]
+        ),
+    )
+    return PyFuncModel(
+        model_meta=Model(signature=signature),
+        model_impl=_PythonModelPyfuncWrapper(pipeline_model, None, signature),
+    )
+
+
+def _frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "value": [1.0, 2.0, 3.0],
+            "event_timestamp": pd.to_datetime(["2025-01-01", "2025-01-02", None]),
+            "label": [0, 1, 0],
+            "extra": ["x", "y", "z"],  # not in the signature: dropped, as pyfunc does
+        }
+    )
+
+
+def test_frame_predictor_predicts_what_pyfunc_predicts(pipeline_model) -> None:
+    model = _pyfunc(pipeline_model())
+    predictor = FramePredictor(model)
+
+    for params in ({"mode": "serving"}, {"offset": 2.0, "mode": "batch"}):
+        ours = predictor.predict(_frame(), dict(params))
+        theirs = model.predict(_frame(), params=dict(params))
+        pd.testing.assert_frame_equal(ours, theirs)
+    assert ours.columns.tolist() == [
+        "value",
+        "event_timestamp",
+        "label",
+        "total",
+        "mode",
+    ]
+
+
+def test_frame_predictor_checks_the_input_as_pyfunc_does(pipeline_model) -> None:
+    predictor = FramePredictor(_pyfunc(pipeline_model()))
+    without_label = _frame().drop(columns="label")
+    assert "label" not in predictor.predict(without_label, {}).columns  # optional
+
+    with pytest.raises(MlflowException, match=r"\['event_timestamp'\] required"):
+        predictor.predict(_frame().drop(columns="event_timestamp"), {})
+    with pytest.raises(MlflowException, match="value"):
+        predictor.predict(_frame().drop(columns="value"), {})
+    with pytest.raises(MlflowException, match="value"):
+        predictor.predict(_frame().assign(value=["a", "b", "c"]), {})
+    with pytest.raises(MlflowException, match="offset"):
+        predictor.predict(_frame(), {"offset": "not a number"})

@@ -18,6 +18,7 @@ import yaml
 from mlflow.exceptions import MlflowException
 
 from mmp_kedro.recipe.schema import Recipe
+from mmp_kedro.runtime.pipeline_predictor import FramePredictor
 from mmp_kedro.runtime.shared_inputs import share_fitted_inputs
 from mmp_kedro.services.redaction import redacted_text, redacted_url
 
@@ -153,6 +154,13 @@ def load_model(run_id: str) -> mlflow.pyfunc.PyFuncModel:
         ) from None
     share_fitted_inputs(model.unwrap_python_model(), FITTED_INPUTS)
     return model
+
+
+def frame_predictor(model: mlflow.pyfunc.PyFuncModel) -> FramePredictor:
+    """``model.predict`` for many large frames of one window (batch chunks): the
+    same input checks, params and nodes, set up once (why:
+    :class:`~mmp_kedro.runtime.pipeline_predictor.FramePredictor`)."""
+    return FramePredictor(model)
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+from mlflow.exceptions import MlflowException
+from mlflow.models.utils import _enforce_params_schema, _enforce_schema
+from mlflow.types.schema import AnyType, Schema
+
 from mmp_kedro.runtime.inference_runner import InferenceRunner
 
 if TYPE_CHECKING:
     from kedro_mlflow.mlflow import KedroPipelineModel
+    from mlflow.pyfunc import PyFuncModel
 
 PARAMS_PREFIX = "params:"
 
@@ -65,3 +71,77 @@ class PipelinePredictor:
             self.input_name: model_input,
         }
         return InferenceRunner.run_nodes(self.pipeline, inputs)[self.output_name]
+
+
+class FramePredictor:
+    """``PyFuncModel.predict`` for a process that scores many large frames (the
+    chunks of a batch window): MLflow's own input-schema enforcement and params
+    defaults, then the pipeline through :class:`PipelinePredictor`.
+
+    pyfunc enforces an ``any``-typed column (the spine's ``event_timestamp``, which
+    the first node normalises) by rebuilding it value by value, each value returned
+    unchanged: about 4 µs a row, a second per 250,000-row chunk. Here such a column
+    is only required to be present; every typed column is enforced by MLflow as
+    pyfunc does it.
+
+    Raises:
+        ValueError: the model's runner is not an :class:`InferenceRunner`.
+    """
+
+    def __init__(self, model: PyFuncModel):
+        schema = model.metadata.get_input_schema()
+        if schema is None or not schema.has_input_names():
+            raise ValueError(
+                "FramePredictor needs an artifact whose signature names its input "
+                "columns"
+            )
+        self.columns = schema.input_names()
+        self.untyped = {
+            spec.name: spec.required
+            for spec in schema.inputs
+            if isinstance(spec.type, AnyType)
+        }
+        self.typed_schema = Schema(
+            [spec for spec in schema.inputs if spec.name not in self.untyped]
+        )
+        self.params_schema = model.metadata.get_params_schema()
+        self.predictor = PipelinePredictor(model.unwrap_python_model())
+
+    def predict(self, frame: pd.DataFrame, params: dict[str, Any]) -> Any:
+        """What ``model.predict(frame, params=params)`` returns.
+
+        Raises:
+            MlflowException: a required column is missing, a column's type does
+                not match the signature, or a param is not in its params schema.
+        """
+        missing = [
+            name
+            for name, required in self.untyped.items()
+            if required and name not in frame
+        ]
+        if missing:
+            raise MlflowException.invalid_parameter_value(
+                f"the input lacks the column(s) {missing} required by the model "
+                f"signature; it has {list(frame.columns)}",
+                error_class="SCHEMA_ENFORCEMENT_FAILED",
+            )
+        try:
+            typed = _enforce_schema(frame, self.typed_schema)
+        except MlflowException:
+            raise
+        except Exception as err:  # MLflow raises plain errors for some mismatches
+            raise MlflowException.invalid_parameter_value(
+                f"the input does not match the model signature: {err}",
+                error_class="SCHEMA_ENFORCEMENT_FAILED",
+            ) from err
+        checked = pd.DataFrame(
+            {
+                name: typed[name] if name in typed else frame[name]
+                for name in self.columns
+                if name in typed or name in frame
+            },
+            index=frame.index,
+        )
+        return self.predictor.predict(
+            checked, _enforce_params_schema(params, self.params_schema)
+        )

@@ -57,6 +57,7 @@ def model(monkeypatch) -> Model:
     monkeypatch.setattr(contract, "load_model", lambda run_id: model)
     classifier = SimpleNamespace(model=SimpleNamespace(task_type="classification"))
     monkeypatch.setattr(contract, "fitted_inputs", lambda loaded: classifier)
+    monkeypatch.setattr(contract, "frame_predictor", lambda loaded: loaded)
     return model
 
 

@@ -7,7 +7,6 @@ import logging
 from collections.abc import Iterator
 
 import pandas as pd
-from mlflow.pyfunc import PyFuncModel
 
 from mmp_kedro.artifact import contract
 from mmp_kedro.config.scoring import BatchScoringParams
@@ -45,6 +44,7 @@ def predict_batch(
     prediction_columns = PREDICTION_COLUMNS[
         contract.fitted_inputs(model).model.task_type
     ]
+    predictor = contract.frame_predictor(model)
     total = None if batch_scoring.progress == "off" else spine_chunks.count()
     progress = ChunkProgress("batch inference", total, batch_scoring.progress, log)
     chunks = iter(spine_chunks)
@@ -61,7 +61,7 @@ def predict_batch(
                 break
             try:
                 predictions, intermediates = score_chunk(
-                    model, spine, run_id, prediction_columns
+                    predictor, spine, run_id, prediction_columns
                 )
                 reference_tally.add(intermediates, predictions)
             except Exception as err:
@@ -86,11 +86,14 @@ def _failure(where: str, doing: str, err: Exception) -> str:
 
 
 def score_chunk(
-    model: PyFuncModel, spine: pd.DataFrame, run_id: str, prediction_columns: list[str]
+    predictor: contract.FramePredictor,
+    spine: pd.DataFrame,
+    run_id: str,
+    prediction_columns: list[str],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Predictions and intermediates of one spine chunk, each with ``model_run_id``."""
-    output = model.predict(
-        spine, params={"run_mode": "batch", "return_intermediate": True}
+    output = predictor.predict(
+        spine, {"run_mode": "batch", "return_intermediate": True}
     )
     spine_columns = [c for c in spine.columns if c in output.columns]
     predictions = output[spine_columns + prediction_columns].assign(model_run_id=run_id)
