@@ -22,11 +22,14 @@ from mmp_kedro.hooks import (
     SparkSessionHook,
     StagedOutputsHook,
 )
+from mmp_kedro.runtime.chunk_streams import free_saved_chunks
 from mmp_kedro.runtime.collector import CollectorHook
 from mmp_kedro.services.third_party_noise import silence_third_party_noise
 
 # Also for sessions outside `kedro run`: notebooks, kedro viz.
 silence_third_party_noise()
+# batch inference's chunks, each freed once saved, not when its node ends.
+free_saved_chunks()
 
 HOOKS = (
     # First: the pipelines, and Feast, causalml and scikit-learn with them, load after.
